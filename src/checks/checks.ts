@@ -1,0 +1,46 @@
+/**
+ * The checks a run is watched by: wiring detectors to the machine's event
+ * stream, with the scenario's safe regions.
+ */
+import type { Machine } from '../machine/machine.js';
+import { ClobberDetector, type Range } from './clobber.js';
+import { StaleCodeDetector } from './stale-code.js';
+
+export interface CheckOptions {
+  /** extra safe regions [start, end) beyond everything outside system RAM */
+  safe?: Range[];
+  /** stale code includes bytes written by other cores */
+  strictCodeSync?: boolean;
+  /** run without detectors (faster; only exit, fault, deadlock, livelock, timeout) */
+  noChecks?: boolean;
+}
+
+export interface Checks {
+  clobber: ClobberDetector;
+  staleCode: StaleCodeDetector;
+  safeRegions: Range[];
+}
+
+/** Safe regions: outside system RAM, plus named ranges and `__penlab_safe*_start/_end` symbol pairs. */
+export function safePredicate(machine: Machine, extra: Range[]): { safe: (a: number) => boolean; ranges: Range[] } {
+  const { base, size } = machine.board.dram;
+  const ranges = [...extra, ...machine.firmware.ranges('__penlab_safe')];
+  const end = base + size;
+  const safe = (a: number) => {
+    if (a < base || a >= end) return true;
+    for (const [s, e] of ranges) if (a >= s && a < e) return true;
+    return false;
+  };
+  return { safe, ranges };
+}
+
+export function attachChecks(machine: Machine, o: CheckOptions): Checks | undefined {
+  if (o.noChecks) return undefined;
+  const { safe, ranges } = safePredicate(machine, o.safe ?? []);
+  const clobber = new ClobberDetector(machine, safe);
+  const staleCode = new StaleCodeDetector(machine, o.strictCodeSync ?? false);
+  machine.events.subscribe(clobber);
+  machine.events.subscribe(staleCode);
+  machine.onReset(() => { clobber.reset(); staleCode.reset(); });
+  return { clobber, staleCode, safeRegions: ranges };
+}

@@ -1,0 +1,96 @@
+/**
+ * ClobberDetector: a core writes an address that another core has fetched an
+ * instruction from since that core last entered a safe region (DESIGN.md,
+ * "Words"). Tracked per instruction byte, not per page, so data that shares a
+ * page with code is no false alarm. Reported at the write.
+ */
+import type { Machine } from '../machine/machine.js';
+import type { MachineObserver } from '../machine/events.js';
+import { disassemble } from '../report/disasm.js';
+import { AddressSet } from './address-set.js';
+
+export type Range = [number, number];
+
+export class ClobberDetector implements MachineObserver {
+  private readonly fetched: AddressSet[];
+  /** the first bytes seen at each fetched address: the instruction a write destroys */
+  private readonly code: Map<number, { bytes: Uint8Array; size: number }>[];
+  private readonly inSafe: boolean[];
+  private readonly lastPc: number[];
+
+  constructor(private readonly machine: Machine, private readonly safe: (a: number) => boolean) {
+    const n = machine.cores.length;
+    this.fetched = Array.from({ length: n }, () => new AddressSet());
+    this.code = Array.from({ length: n }, () => new Map());
+    this.inSafe = new Array<boolean>(n).fill(false);
+    this.lastPc = new Array<number>(n).fill(0);
+  }
+
+  reset(): void {
+    for (const s of this.fetched) s.clear();
+    for (const m of this.code) m.clear();
+    this.inSafe.fill(false);
+  }
+
+  fetch(core: number, _step: number, pc: number, size: number): void {
+    this.lastPc[core] = pc;
+    if (this.safe(pc)) {
+      if (!this.inSafe[core]) {
+        // entered a safe region: nothing fetched before can hurt it any more
+        this.inSafe[core] = true;
+        this.fetched[core]!.clear();
+        this.code[core]!.clear();
+      }
+    } else {
+      this.inSafe[core] = false;
+    }
+    if (this.fetched[core]!.add(pc, size)) {
+      const bytes = this.machine.bus.slice(pc, size);
+      if (bytes) this.code[core]!.set(pc, { bytes: bytes.slice(), size });
+    }
+  }
+
+  write(core: number, step: number, address: number, size: number): void {
+    for (let v = 0; v < this.fetched.length; v++) {
+      if (v === core) continue;
+      const hit = this.fetched[v]!.find(address, size);
+      if (hit < 0) continue;
+      const m = this.machine;
+      const insnAt = this.instructionAt(v, hit);
+      m.reportHazard({
+        kind: 'clobber', step,
+        writer: { core, pc: this.lastPc[core]!, symbol: m.symbolize(this.lastPc[core]!) },
+        victim: { core: v, pc: m.cores[v]!.pc, symbol: m.symbolize(m.cores[v]!.pc) },
+        address: hit,
+        ...(insnAt ? { instruction: insnAt } : {}),
+        detail: `core ${v} fetched ${m.symbolize(hit)} and has not entered a safe region since`,
+      });
+      // one report per victim instruction: a copy loop must not repeat it
+      this.forget(v, hit);
+    }
+  }
+
+  private forget(core: number, byte: number): void {
+    for (const back of [0, 1, 2, 3]) {
+      const c = this.code[core]!.get(byte - back);
+      if (c && back < c.size) {
+        this.fetched[core]!.remove(byte - back, c.size);
+        this.code[core]!.delete(byte - back);
+        return;
+      }
+    }
+    this.fetched[core]!.remove(byte, 1);
+  }
+
+  private instructionAt(core: number, byte: number): string | undefined {
+    for (const back of [0, 1, 2, 3]) {
+      const c = this.code[core]!.get(byte - back);
+      if (c && back < c.size) {
+        const fw = this.machine.firmware.isThumbAt(byte - back);
+        return disassemble(c.bytes, byte - back, fw ?? c.size === 2);
+      }
+    }
+    return undefined;
+  }
+}
+

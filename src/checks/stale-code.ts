@@ -1,0 +1,91 @@
+/**
+ * StaleCodeDetector: a core fetches an instruction whose bytes it wrote itself
+ * after its last context-synchronization event (ISB, exception entry or
+ * return), e.g. a copy loop that overwrites itself. ARMv7 does not promise
+ * such a core sees the new bytes. In strict mode bytes written by any core
+ * count (the ARM rule for cross-modifying code).
+ */
+import type { Machine } from '../machine/machine.js';
+import type { MachineEvent, MachineObserver } from '../machine/events.js';
+import { disassemble } from '../report/disasm.js';
+import { AddressSet } from './address-set.js';
+
+export class StaleCodeDetector implements MachineObserver {
+  /** per core: bytes written since its last context synchronization, tagged writer+1 */
+  private readonly written: AddressSet[];
+  private readonly lastPc: number[];
+  private readonly reported = new Set<string>();
+  private readonly syncAfter: boolean[];
+
+  constructor(private readonly machine: Machine, private readonly strict: boolean) {
+    const n = machine.cores.length;
+    this.written = Array.from({ length: n }, () => new AddressSet());
+    this.lastPc = new Array<number>(n).fill(0);
+    this.syncAfter = new Array<boolean>(n).fill(false);
+  }
+
+  reset(): void {
+    for (const s of this.written) s.clear();
+    this.reported.clear();
+    this.syncAfter.fill(false);
+  }
+
+  write(core: number, _step: number, address: number, size: number): void {
+    if (this.strict) for (const s of this.written) s.add(address, size, core + 1);
+    else this.written[core]!.add(address, size, core + 1);
+  }
+
+  fetch(core: number, step: number, pc: number, size: number): void {
+    this.lastPc[core] = pc;
+    const set = this.written[core]!;
+    if (this.syncAfter[core]) {
+      this.syncAfter[core] = false;
+      set.clear();
+    }
+    if (set.size === 0) return;
+    const hit = set.find(pc, size);
+    if (hit >= 0) this.report(core, step, pc, size, set.tag(hit) - 1);
+    if (isContextSync(this.machine, pc, size)) this.syncAfter[core] = true;
+  }
+
+  event(e: MachineEvent): void {
+    if (e.kind === 'exception-entry') this.written[e.core]!.clear();
+  }
+
+  private report(core: number, step: number, pc: number, size: number, writer: number): void {
+    const key = `${core}:${pc}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    const m = this.machine;
+    const bytes = m.bus.slice(pc, size) ?? new Uint8Array(0);
+    const thumb = m.firmware.isThumbAt(pc) ?? size === 2;
+    m.reportHazard({
+      kind: 'stale-code', step,
+      writer: { core: writer, pc: this.lastPc[writer]!, symbol: m.symbolize(this.lastPc[writer]!) },
+      victim: { core, pc, symbol: m.symbolize(pc) },
+      address: pc,
+      instruction: disassemble(bytes, pc, thumb),
+      detail: writer === core
+        ? `core ${core} executes bytes it wrote without an ISB or exception since`
+        : `core ${core} executes bytes core ${writer} wrote, without an ISB or exception since (strict code sync)`,
+    });
+  }
+}
+
+/** ISB, or an exception return (SUBS PC, LR / MOVS PC, LR, LDM ^ with PC, RFE, ERET) */
+export function isContextSync(m: Machine, pc: number, size: number): boolean {
+  if (size === 2) return false;
+  const w = m.bus.readU32(pc);
+  const hw1 = w & 0xffff;
+  const hw2 = w >>> 16;
+  const cond = w >>> 28;
+  if ((w & 0xfffffff0) === 0xf57ff060) return true; // ISB (ARM)
+  if (hw1 === 0xf3bf && (hw2 & 0xfff0) === 0x8f60) return true; // ISB (Thumb-2)
+  if (hw1 === 0xf3de && (hw2 & 0xff00) === 0x8f00) return true; // SUBS PC, LR, #imm (Thumb-2)
+  if (cond === 0xf) return (w & 0xfe50ffff) === 0xf8100a00; // RFE
+  // data-processing with S and Rd = PC (SUBS PC, LR, #4; MOVS PC, LR), not TST/TEQ/CMP/CMN or a multiply
+  const multiply = (w & 0x02000000) === 0 && (w & 0x90) === 0x90;
+  if ((w & 0x0c10f000) === 0x0010f000 && ((w >>> 23) & 3) !== 2 && !multiply) return true;
+  if ((w & 0x0e708000) === 0x08508000) return true; // LDM ... {..., pc}^
+  return (w & 0x0fffffff) === 0x0160006e; // ERET
+}

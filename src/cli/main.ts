@@ -1,0 +1,86 @@
+/**
+ * `penlab` command line. Exit status: 0 the run (or every explored run) ended
+ * as expected, 1 a property failed, 2 bad input (one line naming the file,
+ * address or option).
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { InputError } from '../errors.js';
+import { formatRun } from '../report/human.js';
+import { DEFAULT_MAX_STEPS, runFirmware } from '../run.js';
+import { registerExplore } from './explore.js';
+import { registerDemo } from './demo.js';
+
+export function parseInteger(name: string, min = 0) {
+  return (v: string): number => {
+    const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got '${v}'`);
+    return n;
+  };
+}
+
+export function parseRange(v: string, prev: [number, number][] = []): [number, number][] {
+  const m = /^(0x[0-9a-f]+|\d+):(0x[0-9a-f]+|\d+)$/i.exec(v);
+  const n = (s: string) => (s.toLowerCase().startsWith('0x') ? parseInt(s, 16) : Number(s));
+  if (!m || n(m[1]!) >= n(m[2]!) || n(m[2]!) > 0x100000000) {
+    throw new InvalidArgumentError(`expected START:END with START < END (e.g. 0x48000000:0x48010000), got '${v}'`);
+  }
+  return [...prev, [n(m[1]!), n(m[2]!)]];
+}
+
+export function emit(json: boolean, value: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+const program = new Command('penlab')
+  .description('Lockstep testbed for ARMv7 multi-core bring-up and shutdown code on Unicorn-emulated Cortex-A9 cores')
+  .showHelpAfterError(false)
+  .configureOutput({
+    outputError: (str, write) => write(`penlab: ${str.replace(/^error: /, '').trim()}\n`),
+  })
+  .exitOverride();
+
+program
+  .command('run')
+  .description('run a bare-metal ARMv7 ELF (built for qemu-system-arm -M vexpress-a9 -smp 2) on the emulated board')
+  .argument('<firmware.elf>', 'ELF32 little-endian ARM executable')
+  .option('--cores <n>', 'number of Cortex-A9 cores (1-4)', parseInteger('--cores', 1), 2)
+  .option('--schedule <policy>', 'rr | random:SEED | np | pct:DEPTH:SEED | replay:FILE', 'rr')
+  .option('--quantum <q>', 'steps a core runs per turn under rr and random', parseInteger('--quantum', 1), 1)
+  .option('--max-steps <n>', 'step budget for the whole run (timeout when spent)', parseInteger('--max-steps', 1), DEFAULT_MAX_STEPS)
+  .option('--safe <start:end>', 'extra safe region (repeatable); everything outside system RAM is safe already', parseRange)
+  .option('--strict-code-sync', 'stale code includes bytes written by other cores (the ARM cross-modifying-code rule)')
+  .option('--continue-after-hazard', 'keep running after a clobber or stale-code hazard and list them all')
+  .option('--no-checks', 'run without the clobber and stale-code detectors')
+  .option('--trace <file>', 'write a text trace: one line per instruction, accesses and machine events')
+  .option('--save-schedule <file>', 'write the decisions taken as a replay file (for --schedule replay:FILE)')
+  .option('--json', 'print one JSON document (shape in DESIGN.md)')
+  .addOption(new Option('--dram-size <bytes>', 'system RAM size').argParser(parseInteger('--dram-size', 0x100000)).hideHelp())
+  .action(async (file: string, o) => {
+    const r = await runFirmware(file, {
+      cores: o.cores, schedule: o.schedule, quantum: o.quantum, maxSteps: o.maxSteps, safe: o.safe,
+      strictCodeSync: o.strictCodeSync, continueAfterHazard: o.continueAfterHazard, noChecks: o.checks === false,
+      trace: o.trace, saveSchedule: o.saveSchedule, dramSize: o.dramSize,
+    });
+    emit(o.json, r, () => formatRun(file, r));
+    process.exitCode = r.outcome === 'pass' ? 0 : 1;
+  });
+
+registerExplore(program);
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const code = (e as { code?: string }).code;
+  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') {
+    process.exitCode = 0;
+  } else if (code?.startsWith('commander.')) {
+    process.exitCode = 2; // commander already printed the one-line reason
+  } else if (e instanceof InputError) {
+    process.stderr.write(`penlab: ${e.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`penlab: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exitCode = 3;
+  }
+}

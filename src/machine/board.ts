@@ -1,0 +1,47 @@
+/**
+ * Boards penlab can build. The default is QEMU's `vexpress-a9` memory map, so
+ * the same ELF runs on penlab and on `qemu-system-arm -M vexpress-a9 -smp 2`.
+ */
+export interface RamSpec {
+  readonly name: 'sram' | 'dram';
+  readonly base: number;
+  readonly size: number;
+}
+
+export interface Board {
+  readonly name: string;
+  readonly cores: number;
+  /** on-chip SRAM: outside system RAM, survives a kexec copy */
+  readonly sram: RamSpec;
+  /** system RAM: where kernels live, the clobber target */
+  readonly dram: RamSpec;
+  readonly sysregs: number;
+  readonly uart0: number;
+  /** Cortex-A9 private region: SCU +0x0, GIC CPU interface +0x100, distributor +0x1000 */
+  readonly periphBase: number;
+  /**
+   * penlab-only per-core power/reset controller (src/machine/devices/power.ts).
+   * Not on QEMU's vexpress-a9: firmware meant to run on both must not touch it.
+   */
+  readonly powerCtl: number;
+  /** GICD_SYS_ID value QEMU's vexpress-a9 reports */
+  readonly sysId: number;
+}
+
+export const MiB = 1024 * 1024;
+
+export function vexpressA9(options: { cores?: number; dramSize?: number } = {}): Board {
+  return {
+    name: 'vexpress-a9',
+    cores: options.cores ?? 2,
+    sram: { name: 'sram', base: 0x48000000, size: 32 * MiB },
+    dram: { name: 'dram', base: 0x60000000, size: options.dramSize ?? 128 * MiB },
+    sysregs: 0x10000000,
+    uart0: 0x10009000,
+    periphBase: 0x1e000000,
+    powerCtl: 0x1f000000,
+    sysId: 0x1190f500,
+  };
+}
+
+export const MAX_CORES = 4;

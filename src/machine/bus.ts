@@ -1,0 +1,120 @@
+/**
+ * The shared memory bus: RAM that every core maps (one host buffer per
+ * region, so a store by one engine is a load away for every other and for
+ * TypeScript), and devices mapped into every core's address space.
+ *
+ * Code coherence between engines (an engine's translation cache does not see
+ * another's writes) is kept by the native stepper on every RAM write; host
+ * writes go through `load`, which does the same.
+ */
+import type { Board, RamSpec } from './board.js';
+import type { Device } from './devices/device.js';
+import { DeviceError } from './devices/device.js';
+import { HostRam, NativeBus, type NativeCore } from './native.js';
+
+export interface Mapping {
+  base: number;
+  device: Device;
+}
+
+export class Bus {
+  readonly native = new NativeBus();
+  readonly ram: HostRam[] = [];
+  readonly mappings: Mapping[] = [];
+  /** set by the machine: a device refused an access (the run ends as a fault) */
+  onDeviceError: (core: number, message: string) => void = () => {};
+
+  constructor(readonly board: Board) {
+    for (const spec of [board.sram, board.dram] as RamSpec[]) {
+      const r = new HostRam(spec.base, spec.size);
+      this.ram.push(r);
+      this.native.addRam(r);
+    }
+  }
+
+  map(base: number, device: Device): void {
+    this.mappings.push({ base, device });
+  }
+
+  /** Maps every device into a core, one uc_mmio_map per 4 KiB page group. */
+  attach(core: NativeCore): void {
+    const pages = new Map<number, Mapping[]>();
+    for (const m of this.mappings) {
+      for (let p = m.base & ~0xfff; p < m.base + m.device.size; p += 0x1000) {
+        pages.set(p, [...(pages.get(p) ?? []), m]);
+      }
+    }
+    for (const [page, ms] of [...pages].sort((a, b) => a[0] - b[0])) {
+      const find = (off: number) => {
+        const a = page + off;
+        const m = ms.find((x) => a >= x.base && a < x.base + x.device.size);
+        return m ? { m, off: a - m.base } : undefined;
+      };
+      const where = (off: number) => `0x${(page + off).toString(16).padStart(8, '0')}`;
+      core.mapMmio(page, 0x1000, (off, size) => {
+        try {
+          const hit = find(off);
+          if (!hit) throw new DeviceError(`read of unmapped device address ${where(off)}`);
+          return hit.m.device.read(core.id, hit.off, size);
+        } catch (e) {
+          this.onDeviceError(core.id, e instanceof Error ? e.message : String(e));
+          return 0;
+        }
+      }, (off, size, value) => {
+        try {
+          const hit = find(off);
+          if (!hit) throw new DeviceError(`write of unmapped device address ${where(off)}`);
+          hit.m.device.write(core.id, hit.off, size, value);
+        } catch (e) {
+          this.onDeviceError(core.id, e instanceof Error ? e.message : String(e));
+        }
+      });
+    }
+  }
+
+  regionOf(address: number): HostRam | undefined {
+    const a = address >>> 0;
+    return this.ram.find((r) => a - r.base < r.size && a >= r.base);
+  }
+
+  isRam(address: number, length = 1): boolean {
+    const r = this.regionOf(address);
+    return !!r && (address >>> 0) - r.base + length <= r.size;
+  }
+
+  readU8(address: number): number {
+    const r = this.regionOf(address);
+    return r ? r.bytes[(address >>> 0) - r.base]! : 0;
+  }
+
+  readU16(address: number): number {
+    return this.readU8(address) | (this.readU8(address + 1) << 8);
+  }
+
+  readU32(address: number): number {
+    return (this.readU16(address) | (this.readU16(address + 2) << 16)) >>> 0;
+  }
+
+  /** bytes [address, address+length) if all of them are RAM */
+  slice(address: number, length: number): Uint8Array | undefined {
+    const r = this.regionOf(address);
+    if (!r || !this.isRam(address, length)) return undefined;
+    const off = (address >>> 0) - r.base;
+    return r.bytes.subarray(off, off + length);
+  }
+
+  /** A host write: every engine drops its translations of the pages touched. */
+  load(address: number, bytes: Uint8Array): void {
+    const r = this.regionOf(address);
+    if (!r || !this.isRam(address, bytes.length)) {
+      throw new Error(`host write of ${bytes.length} bytes at 0x${(address >>> 0).toString(16)} is outside RAM`);
+    }
+    r.bytes.set(bytes, (address >>> 0) - r.base);
+    this.native.hostWrote(address, bytes.length);
+  }
+
+  dispose(): void {
+    this.native.dispose();
+    for (const r of this.ram) r.dispose();
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * One Cortex-A9 core: a Unicorn engine plus what Unicorn does not model for a
+ * multi-core board — per-core MPIDR, the event register and WFE/WFI sleep,
+ * exception entry from outside (IRQ, SVC) — done here as the ARM ARM states it.
+ */
+import type { Bus } from './bus.js';
+import { NativeCore, UC } from './native.js';
+
+export type CoreState = 'running' | 'wfe' | 'wfi' | 'halted' | 'off';
+
+const CPSR_T = 1 << 5;
+const CPSR_F = 1 << 6;
+const CPSR_I = 1 << 7;
+const CPSR_A = 1 << 8;
+const CPSR_IT = 0x0600fc00; // IT[1:0] at 26:25, IT[7:2] at 15:10
+const MODE_IRQ = 0x12;
+const MODE_SVC = 0x13;
+const SCTLR_V = 1 << 13;
+const SCTLR_TE = 1 << 30;
+
+/** Cortex-A9 MPCore MPIDR: multiprocessor format (bit 31), CPU id in [1:0] */
+export const mpidrOf = (id: number) => (0x80000000 | id) >>> 0;
+
+export interface Exception {
+  kind: 'irq' | 'svc';
+  from: number;
+  vector: number;
+}
+
+export class Core {
+  readonly native: NativeCore;
+  state: CoreState = 'running';
+  /** the event register WFE consumes and SEV sets */
+  event = false;
+  /** cached after every native run and every change made here */
+  pc = 0;
+  cpsr = 0;
+
+  constructor(readonly id: number, bus: Bus) {
+    this.native = new NativeCore(bus.native, id, () => `pc 0x${this.pc.toString(16).padStart(8, '0')}`);
+    bus.attach(this.native);
+    this.refresh();
+  }
+
+  get thumb(): boolean {
+    return (this.cpsr & CPSR_T) !== 0;
+  }
+  get irqMasked(): boolean {
+    return (this.cpsr & CPSR_I) !== 0;
+  }
+  get live(): boolean {
+    return this.state !== 'halted' && this.state !== 'off';
+  }
+  get sleeping(): boolean {
+    return this.state === 'wfe' || this.state === 'wfi';
+  }
+
+  refresh(): void {
+    this.pc = this.native.readReg(UC.REG_PC);
+    this.cpsr = this.native.readReg(UC.REG_CPSR);
+  }
+
+  reg(n: number): number {
+    if (n === 13) return this.native.readReg(UC.REG_SP);
+    if (n === 14) return this.native.readReg(UC.REG_LR);
+    if (n === 15) return this.pc;
+    return this.native.readReg(UC.REG_R0 + n);
+  }
+
+  setReg(n: number, value: number): void {
+    if (n === 13) this.native.writeReg(UC.REG_SP, value);
+    else if (n === 14) this.native.writeReg(UC.REG_LR, value);
+    else if (n < 13) this.native.writeReg(UC.REG_R0 + n, value);
+    else throw new Error(`core ${this.id}: setReg(${n})`);
+  }
+
+  /** Start (or restart) at an address; bit 0 selects Thumb, as for BX. */
+  jump(address: number): void {
+    const thumb = (address & 1) === 1;
+    const cpsr = thumb ? this.cpsr | CPSR_T : this.cpsr & ~CPSR_T;
+    if (cpsr !== this.cpsr) this.setCpsr(cpsr);
+    // Unicorn takes the Thumb state from bit 0 of a PC write
+    this.native.writeReg(UC.REG_PC, address >>> 0);
+    this.pc = (address & ~1) >>> 0;
+  }
+
+  setCpsr(value: number): void {
+    this.native.writeReg(UC.REG_CPSR, value >>> 0);
+    this.cpsr = this.native.readReg(UC.REG_CPSR);
+  }
+
+  /** the condition an instruction at pc executes under: ARM cond field, or Thumb ITSTATE */
+  conditionPassed(armWord: number): boolean {
+    let cond: number;
+    if (this.thumb) {
+      const it = ((this.cpsr >>> 25) & 3) | ((this.cpsr >>> 8) & 0xfc);
+      if ((it & 0xf) === 0) return true;
+      cond = it >>> 4;
+    } else {
+      cond = armWord >>> 28;
+    }
+    return conditionHolds(cond, this.cpsr);
+  }
+
+  /** Retire a trapped instruction of `size` bytes: advance PC and ITSTATE. */
+  retire(size: number): void {
+    if (this.thumb && (this.cpsr & CPSR_IT)) {
+      let it = ((this.cpsr >>> 25) & 3) | ((this.cpsr >>> 8) & 0xfc);
+      it = (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
+      this.setCpsr((this.cpsr & ~CPSR_IT) | ((it & 3) << 25) | ((it & 0xfc) << 8));
+    }
+    this.jump((this.pc + size) | (this.thumb ? 1 : 0));
+  }
+
+  /**
+   * Exception entry (ARM ARM B1.8): bank switch, SPSR, LR, I (and A for IRQ)
+   * set, IT cleared, Thumb per SCTLR.TE, PC to the vector through VBAR.
+   * `returnTo` is the preferred return address.
+   */
+  takeException(kind: 'irq' | 'svc', returnTo: number): Exception {
+    const sctlr = this.native.readCp15(1, 0, 0, 0);
+    const vbar = sctlr & SCTLR_V ? 0xffff0000 : this.native.readCp15(12, 0, 0, 0);
+    const offset = kind === 'irq' ? 0x18 : 0x08;
+    const old = this.cpsr;
+    const from = this.pc;
+    let cpsr = (old & ~(0x1f | CPSR_T | CPSR_IT)) | (kind === 'irq' ? MODE_IRQ : MODE_SVC) | CPSR_I;
+    if (kind === 'irq') cpsr |= CPSR_A;
+    if (sctlr & SCTLR_TE) cpsr |= CPSR_T;
+    this.setCpsr(cpsr);
+    this.native.writeReg(UC.REG_SPSR, old);
+    // IRQ: LR = preferred return + 4 (handlers return with SUBS PC, LR, #4)
+    this.native.writeReg(UC.REG_LR, kind === 'irq' ? returnTo + 4 : returnTo);
+    const vector = (vbar + offset) >>> 0;
+    this.jump(vector | (sctlr & SCTLR_TE ? 1 : 0));
+    return { kind, from, vector };
+  }
+
+  get fiqMasked(): boolean {
+    return (this.cpsr & CPSR_F) !== 0;
+  }
+
+  close(): void {
+    this.native.close();
+  }
+}
+
+export function conditionHolds(cond: number, cpsr: number): boolean {
+  const n = (cpsr >>> 31) & 1;
+  const z = (cpsr >>> 30) & 1;
+  const c = (cpsr >>> 29) & 1;
+  const v = (cpsr >>> 28) & 1;
+  let r: boolean;
+  switch (cond >>> 1) {
+    case 0: r = z === 1; break;
+    case 1: r = c === 1; break;
+    case 2: r = n === 1; break;
+    case 3: r = v === 1; break;
+    case 4: r = c === 1 && z === 0; break;
+    case 5: r = n === v; break;
+    case 6: r = z === 0 && n === v; break;
+    default: return true; // AL (and the unconditional space, never trapped)
+  }
+  return cond & 1 ? !r : r;
+}

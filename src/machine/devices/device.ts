@@ -1,0 +1,90 @@
+/**
+ * What every memory-mapped device is to the bus, and the declarative register
+ * map each one states its registers in, once (as QEMU's and Renode's models do).
+ */
+import type { MachineEvent } from '../events.js';
+
+/** What a device may ask of the machine it sits in. */
+export interface DeviceHost {
+  /** the global step of the instruction being executed */
+  readonly step: number;
+  emit(e: MachineEvent): void;
+  /** device state changed in a way another core could observe (ends a spin) */
+  mutated(): void;
+}
+
+export interface Device {
+  readonly name: string;
+  /** bytes of address space, a multiple of 4 KiB unless it shares a page */
+  readonly size: number;
+  read(core: number, offset: number, size: number): number;
+  write(core: number, offset: number, size: number, value: number): void;
+  reset(): void;
+  /** state for machine snapshots; restore(snapshot()) must be exact */
+  snapshot(): unknown;
+  restore(state: unknown): void;
+}
+
+/** An access the device does not decode: the run reports it as a fault. */
+export class DeviceError extends Error {}
+
+export interface Register<D> {
+  name: string;
+  offset: number;
+  /** a bank of `count` consecutive 32-bit registers, named NAME0, NAME1, ... */
+  count?: number;
+  /** byte accesses allowed (e.g. GICD_IPRIORITYR): byte writes merge into the word */
+  bytes?: boolean;
+  /** absent: write-only */
+  read?: (dev: D, core: number, index: number) => number;
+  /** absent: read-only */
+  write?: (dev: D, core: number, value: number, index: number) => void;
+}
+
+export class RegisterMap<D> {
+  private readonly byWord = new Map<number, { reg: Register<D>; index: number }>();
+
+  constructor(readonly device: string, readonly registers: readonly Register<D>[]) {
+    for (const reg of registers) {
+      for (let i = 0; i < (reg.count ?? 1); i++) {
+        const at = reg.offset + 4 * i;
+        if (this.byWord.has(at)) throw new Error(`${device}: two registers at +0x${at.toString(16)}`);
+        this.byWord.set(at, { reg, index: i });
+      }
+    }
+  }
+
+  private lookup(offset: number, size: number, what: string) {
+    const hit = this.byWord.get(offset & ~3);
+    const where = `${this.device} +0x${offset.toString(16)}`;
+    if (!hit) throw new DeviceError(`${what} of undecoded register ${where}`);
+    const aligned = (offset & (size - 1)) === 0;
+    if (!aligned || (size !== 4 && !(hit.reg.bytes && size === 1))) {
+      throw new DeviceError(`${size}-byte ${what} of ${this.name(hit)} (${where}) is not a supported access size`);
+    }
+    return hit;
+  }
+
+  private name(hit: { reg: Register<D>; index: number }): string {
+    return hit.reg.count ? `${hit.reg.name}${hit.index}` : hit.reg.name;
+  }
+
+  read(dev: D, core: number, offset: number, size: number): number {
+    const hit = this.lookup(offset, size, 'read');
+    if (!hit.reg.read) throw new DeviceError(`read of write-only ${this.name(hit)} (${this.device} +0x${offset.toString(16)})`);
+    const word = hit.reg.read(dev, core, hit.index) >>> 0;
+    return size === 4 ? word : (word >>> (8 * (offset & 3))) & 0xff;
+  }
+
+  write(dev: D, core: number, offset: number, size: number, value: number): void {
+    const hit = this.lookup(offset, size, 'write');
+    if (!hit.reg.write) throw new DeviceError(`write to read-only ${this.name(hit)} (${this.device} +0x${offset.toString(16)})`);
+    let v = value >>> 0;
+    if (size === 1) {
+      const shift = 8 * (offset & 3);
+      const old = hit.reg.read ? hit.reg.read(dev, core, hit.index) : 0;
+      v = ((old & ~(0xff << shift)) | ((value & 0xff) << shift)) >>> 0;
+    }
+    hit.reg.write(dev, core, v, hit.index);
+  }
+}

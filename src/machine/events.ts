@@ -1,0 +1,92 @@
+/**
+ * The machine's one event stream. Detectors, traces and reports subscribe;
+ * the core loop never knows who listens. The per-instruction events (fetch,
+ * read, write) are delivered as method calls with plain numbers so that they
+ * cost nothing when no one subscribes (the native stepper does not even log
+ * them then) and little when someone does.
+ */
+export type MachineEvent =
+  | { kind: 'switch'; step: number; from: number; to: number }
+  | { kind: 'sgi'; step: number; from: number; targets: number[]; id: number }
+  | { kind: 'iar'; step: number; core: number; irq: number; source: number }
+  | { kind: 'eoi'; step: number; core: number; irq: number; source: number }
+  | { kind: 'exception-entry'; step: number; core: number; exception: 'irq' | 'svc'; from: number; vector: number }
+  | { kind: 'exception-return'; step: number; core: number; pc: number }
+  | { kind: 'sleep'; step: number; core: number; how: 'wfe' | 'wfi' }
+  | { kind: 'wake'; step: number; core: number; how: 'wfe' | 'wfi'; why: 'event' | 'irq' | 'early' }
+  | { kind: 'sev'; step: number; core: number }
+  | { kind: 'semihosting'; step: number; core: number; op: number; name: string }
+  | { kind: 'console'; step: number; core: number; byte: number }
+  | { kind: 'power'; step: number; core: number; on: boolean }
+  | { kind: 'hazard'; step: number; hazard: Hazard };
+
+export interface CoreRef {
+  core: number;
+  pc: number;
+  symbol: string;
+}
+
+export interface Hazard {
+  kind: 'clobber' | 'stale-code';
+  step: number;
+  /** clobber: the core that wrote; stale-code: the core that fetched */
+  writer: CoreRef;
+  /** clobber: the core whose fetched code was overwritten; stale-code: same core */
+  victim: CoreRef;
+  address: number;
+  /** the instruction at `address` before the write (clobber) or the bytes fetched (stale) */
+  instruction?: string;
+  detail?: string;
+}
+
+export interface MachineObserver {
+  /** core retired the instruction at pc (size 2 or 4 bytes) as global step `step` */
+  fetch?(core: number, step: number, pc: number, size: number): void;
+  /** RAM reads and writes, in program order, before the write lands */
+  read?(core: number, step: number, address: number, size: number, value: number): void;
+  write?(core: number, step: number, address: number, size: number, value: number): void;
+  event?(e: MachineEvent): void;
+}
+
+export class EventStream {
+  private fetchers: MachineObserver[] = [];
+  private readers: MachineObserver[] = [];
+  private writers: MachineObserver[] = [];
+  private listeners: MachineObserver[] = [];
+
+  subscribe(o: MachineObserver): () => void {
+    if (o.fetch) this.fetchers.push(o);
+    if (o.read) this.readers.push(o);
+    if (o.write) this.writers.push(o);
+    if (o.event) this.listeners.push(o);
+    return () => {
+      this.fetchers = this.fetchers.filter((x) => x !== o);
+      this.readers = this.readers.filter((x) => x !== o);
+      this.writers = this.writers.filter((x) => x !== o);
+      this.listeners = this.listeners.filter((x) => x !== o);
+    };
+  }
+
+  get wantsFetch(): boolean {
+    return this.fetchers.length > 0 || this.readers.length > 0 || this.writers.length > 0;
+  }
+  get wantsAccess(): boolean {
+    return this.readers.length > 0 || this.writers.length > 0;
+  }
+  get wantsEvents(): boolean {
+    return this.listeners.length > 0;
+  }
+
+  fetch(core: number, step: number, pc: number, size: number): void {
+    for (const o of this.fetchers) o.fetch!(core, step, pc, size);
+  }
+  read(core: number, step: number, address: number, size: number, value: number): void {
+    for (const o of this.readers) o.read!(core, step, address, size, value);
+  }
+  write(core: number, step: number, address: number, size: number, value: number): void {
+    for (const o of this.writers) o.write!(core, step, address, size, value);
+  }
+  emit(e: MachineEvent): void {
+    for (const o of this.listeners) o.event!(e);
+  }
+}

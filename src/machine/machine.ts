@@ -1,0 +1,410 @@
+/**
+ * The machine: cores, the shared bus and the devices of a board, with the
+ * firmware loaded. It knows how to run one core for a number of steps and
+ * what each instruction Unicorn cannot model means; *which* core runs is the
+ * scheduler's business (src/scheduler).
+ *
+ * Engines are opened once and reused: `reset()` puts memory, cores and
+ * devices back to the state right after loading, touching only what changed.
+ */
+import type { FirmwareImage } from '../elf/elf.js';
+import { hex } from '../elf/elf.js';
+import type { Board } from './board.js';
+import { Bus } from './bus.js';
+import { Core, type CoreState, mpidrOf } from './core.js';
+import type { Device, DeviceHost } from './devices/device.js';
+import { DeviceError } from './devices/device.js';
+import { Gic } from './devices/gic.js';
+import { Pl011 } from './devices/pl011.js';
+import { PowerController } from './devices/power.js';
+import { Scu } from './devices/scu.js';
+import { Semihosting } from './devices/semihosting.js';
+import { SysRegs } from './devices/sysregs.js';
+import { EventStream, type Hazard, type MachineEvent } from './events.js';
+import { LogEv, NativeContext, Out, RunFlag, Stop, Trap, ucStrerror } from './native.js';
+
+export type Ending =
+  | { outcome: 'exit'; exitCode: number; core: number }
+  | { outcome: 'fault'; core: number; pc: number; message: string };
+
+export interface ConsoleByte {
+  core: number;
+  byte: number;
+}
+
+export interface MachineOptions {
+  /** keep running after a hazard (all of them are listed) */
+  continueAfterHazard?: boolean;
+}
+
+const PAGE = 4096;
+const SPIN_MEMORY = 4096;
+
+export class Machine implements DeviceHost {
+  readonly bus: Bus;
+  readonly cores: Core[];
+  readonly gic: Gic;
+  readonly events = new EventStream();
+  readonly console: ConsoleByte[] = [];
+  readonly hazards: Hazard[] = [];
+  private readonly devices: Device[] = [];
+  private readonly semihosting: Semihosting;
+  private readonly initial: NativeContext[];
+  private readonly pristine = new Map<number, Uint8Array>(); // RAM page address -> loaded bytes
+  private deviceFault: { core: number; message: string } | undefined;
+  private readonly resetHooks: (() => void)[] = [];
+  private spin: { epoch: number; seen: Set<number>; spinning: boolean }[];
+  steps = 0;
+  ending: Ending | undefined;
+  /** a hazard was found and the run should stop at the next boundary */
+  stopRequested = false;
+
+  constructor(readonly board: Board, readonly firmware: FirmwareImage, readonly options: MachineOptions = {}) {
+    this.bus = new Bus(board);
+    const n = board.cores;
+    this.gic = new Gic(n, this);
+    const scu = new Scu(n);
+    const sys = new SysRegs(board.sysId, this);
+    const uart = new Pl011((core, byte) => this.print(core, byte));
+    const power = new PowerController(n, this, (core) => this.powerOff(core));
+    this.bus.map(board.periphBase, scu);
+    this.bus.map(board.periphBase + 0x100, this.gic.cpuInterface);
+    this.bus.map(board.periphBase + 0x1000, this.gic.distributor);
+    this.bus.map(board.sysregs, sys);
+    this.bus.map(board.uart0, uart);
+    this.bus.map(board.powerCtl, power);
+    this.devices.push(scu, this.gic.distributor, sys, uart, power);
+    this.bus.onDeviceError = (core, message) => {
+      this.deviceFault ??= { core, message };
+    };
+    this.semihosting = new Semihosting(this.bus, (core, byte) => this.print(core, byte));
+
+    for (const seg of firmware.segments) {
+      this.bus.load(seg.address, seg.data);
+      for (let p = seg.address & ~(PAGE - 1); p < seg.address + seg.memSize; p += PAGE) this.pristine.set(p, new Uint8Array(0));
+    }
+    for (const p of this.pristine.keys()) this.pristine.set(p, this.bus.slice(p, PAGE)!.slice());
+    this.bus.native.pageDirty.fill(0);
+    // every RAM page is a scheduling point until exploration learns which are shared
+    this.bus.native.pageShared.fill(1);
+
+    this.cores = [];
+    for (let id = 0; id < n; id++) {
+      const core = new Core(id, this.bus);
+      // every core starts at the entry, in SVC mode with IRQ/FIQ masked (as QEMU)
+      core.jump(firmware.entry);
+      this.cores.push(core);
+    }
+    this.initial = this.cores.map((c) => c.native.saveContext());
+    this.spin = this.cores.map(() => ({ epoch: -1, seen: new Set<number>(), spinning: false }));
+  }
+
+  // ---- DeviceHost ----
+  get step(): number {
+    return this.steps;
+  }
+  emit(e: MachineEvent): void {
+    this.events.emit(e);
+  }
+  mutated(): void {
+    this.bus.native.bump();
+  }
+
+  private print(core: number, byte: number): void {
+    this.console.push({ core, byte });
+    if (this.events.wantsEvents) this.events.emit({ kind: 'console', step: this.steps, core, byte });
+  }
+
+  private powerOff(core: number): void {
+    const c = this.cores[core];
+    if (!c) return;
+    c.state = 'off';
+    this.emit({ kind: 'power', step: this.steps, core, on: false });
+  }
+
+  symbolize(address: number): string {
+    return this.firmware.symbolize(address);
+  }
+
+  reportHazard(h: Hazard): void {
+    this.hazards.push(h);
+    this.emit({ kind: 'hazard', step: h.step, hazard: h });
+    if (!this.options.continueAfterHazard) this.stopRequested = true;
+  }
+
+  get ended(): boolean {
+    return this.ending !== undefined || this.stopRequested;
+  }
+
+  /** called at every reset (detectors drop what they learned) */
+  onReset(fn: () => void): void {
+    this.resetHooks.push(fn);
+  }
+
+  /** Back to the state right after loading, touching only what a run changed. */
+  reset(): void {
+    const dirty = this.bus.native.pageDirty;
+    for (const ram of this.bus.ram) {
+      const first = this.pageIndex(ram.base);
+      for (let i = 0; i < ram.size / PAGE; i++) {
+        if (!dirty[first + i]) continue;
+        const addr = ram.base + i * PAGE;
+        const orig = this.pristine.get(addr);
+        if (orig) ram.bytes.set(orig, i * PAGE);
+        else ram.bytes.fill(0, i * PAGE, (i + 1) * PAGE);
+        this.bus.native.hostWrote(addr, PAGE);
+        dirty[first + i] = 0;
+      }
+    }
+    for (const [i, core] of this.cores.entries()) {
+      core.native.restoreContext(this.initial[i]!);
+      core.refresh();
+      core.state = 'running';
+      core.event = false;
+    }
+    for (const d of this.devices) d.reset();
+    this.console.length = 0;
+    this.hazards.length = 0;
+    this.steps = 0;
+    this.ending = undefined;
+    this.stopRequested = false;
+    this.deviceFault = undefined;
+    for (const s of this.spin) { s.epoch = -1; s.seen.clear(); s.spinning = false; }
+    for (const fn of this.resetHooks) fn();
+  }
+
+  private pageIndex(address: number): number {
+    let index = 0;
+    for (const r of this.bus.ram) {
+      if (address >= r.base && address < r.base + r.size) return index + (address - r.base) / PAGE;
+      index += r.size / PAGE;
+    }
+    throw new Error(`0x${address.toString(16)} is not RAM`);
+  }
+
+  // ---- waiting ----
+
+  /** Apply the ARM ARM wake rules to sleeping cores. */
+  wakeSleepers(): void {
+    for (const c of this.cores) {
+      if (c.state === 'wfe') {
+        if (c.event) { c.event = false; this.wake(c, 'event'); }
+        else if (this.gic.irqLine(c.id) && !c.irqMasked) this.wake(c, 'irq');
+      } else if (c.state === 'wfi' && this.gic.irqLine(c.id)) {
+        // WFI wakes on a pending interrupt even while CPSR.I masks it
+        this.wake(c, 'irq');
+      }
+    }
+  }
+
+  /** WFE is a hint: hardware may end it early. Exploration chooses to. */
+  wakeEarly(id: number): void {
+    const c = this.cores[id]!;
+    if (c.state === 'wfe') this.wake(c, 'early');
+  }
+
+  private wake(c: Core, why: 'event' | 'irq' | 'early'): void {
+    const how = c.state as 'wfe' | 'wfi';
+    c.state = 'running';
+    this.emit({ kind: 'wake', step: this.steps, core: c.id, how, why });
+  }
+
+  /** a core spinning on unchanged memory: its turn may go to another core */
+  isSpinning(id: number): boolean {
+    return this.spin[id]!.spinning && this.spin[id]!.epoch === this.bus.native.epoch;
+  }
+
+  // ---- running ----
+
+  /**
+   * Run core `id` for at most `budget` steps. With `untilVisible`, stop after
+   * the first instruction another core could observe (a shared-page access,
+   * a device access, SEV/WFE/WFI, semihosting output). Returns steps retired.
+   */
+  runCore(id: number, budget: number, untilVisible: boolean): number {
+    const core = this.cores[id]!;
+    const logFetch = this.events.wantsFetch;
+    let flags = (logFetch ? RunFlag.LogFetch : 0) | (this.events.wantsAccess ? RunFlag.LogAccess : 0) | RunFlag.Hash;
+    if (untilVisible) flags |= RunFlag.StopShared;
+    let done = 0;
+    while (done < budget && core.state === 'running' && !this.ended) {
+      if (this.gic.irqLine(id)) {
+        if (!core.irqMasked) {
+          const e = core.takeException('irq', core.pc);
+          this.emit({ kind: 'exception-entry', step: this.steps, core: id, exception: 'irq', from: e.from, vector: e.vector });
+        }
+      }
+      const watch = this.gic.irqLine(id) && core.irqMasked ? RunFlag.IrqWatch : 0;
+      const n = core.native;
+      n.run(budget - done, flags | watch);
+      const o = n.out;
+      const retired = o[Out.Retired]!;
+      core.pc = o[Out.Pc]!;
+      core.cpsr = o[Out.Cpsr]!;
+      if (logFetch) this.drainLog(id, o[Out.LogLen]!);
+      this.steps += retired;
+      done += retired;
+      if (retired) this.noteState(id, o[Out.HashLo]!, o[Out.HashHi]!);
+      if (this.raiseDeviceFault()) break;
+      const reason = o[Out.Reason]!;
+      if (reason === Stop.Error) {
+        this.fault(id, this.describeError(core, o));
+        break;
+      }
+      if (reason === Stop.Intr) {
+        this.fault(id, `unexpected exception ${o[Out.Intno]} from the engine at ${hex(core.pc)}`);
+        break;
+      }
+      if (reason === Stop.Trap) {
+        const visible = this.executeTrap(core, o[Out.Trap]!, o[Out.TrapWord]!, o[Out.TrapSize]!);
+        done++;
+        if (this.raiseDeviceFault()) break;
+        if (visible && untilVisible) break;
+      } else if ((reason === Stop.Shared || reason === Stop.Mmio) && untilVisible) {
+        break;
+      }
+    }
+    return done;
+  }
+
+  private raiseDeviceFault(): boolean {
+    const f = this.deviceFault;
+    if (f) this.fault(f.core, f.message);
+    return f !== undefined;
+  }
+
+  private noteState(id: number, lo: number, hi: number): void {
+    const s = this.spin[id]!;
+    const epoch = this.bus.native.epoch;
+    const key = hi * 0x100000000 + lo;
+    if (s.epoch !== epoch || s.seen.size >= SPIN_MEMORY) {
+      s.epoch = epoch;
+      s.seen.clear();
+      s.spinning = false;
+    } else if (s.seen.has(key)) {
+      s.spinning = true;
+      return;
+    }
+    s.seen.add(key);
+  }
+
+  private drainLog(id: number, len: number): void {
+    const log = this.cores[id]!.native.log;
+    const ev = this.events;
+    let step = this.steps - 1;
+    for (let i = 0; i < len; i += 3) {
+      const kind = log[i]! & 0xff;
+      const size = log[i]! >>> 8;
+      if (kind === LogEv.Fetch) ev.fetch(id, ++step, log[i + 1]!, size);
+      else if (kind === LogEv.Write) ev.write(id, step, log[i + 1]!, size, log[i + 2]!);
+      else ev.read(id, step, log[i + 1]!, size, log[i + 2]!);
+    }
+  }
+
+  private describeError(core: Core, o: Uint32Array): string {
+    const err = o[Out.Err]!;
+    const at = `${hex(core.pc)} (${this.symbolize(core.pc)})`;
+    if (err === 10) {
+      const word = core.thumb ? this.bus.readU16(core.pc) : this.bus.readU32(core.pc);
+      return `undefined instruction 0x${word.toString(16)} at ${at}`;
+    }
+    const bad = o[Out.BadType] ? ` address ${hex(o[Out.BadAddr]!)}` : '';
+    return `${ucStrerror(err)}${bad} at ${at}`;
+  }
+
+  private fault(core: number, message: string): void {
+    const c = this.cores[core]!;
+    this.ending ??= { outcome: 'fault', core, pc: c.pc, message: `core ${core}: ${message}` };
+  }
+
+  /** Execute an instruction the engine must not. Returns whether another core could see it. */
+  private executeTrap(core: Core, trap: number, word: number, size: number): boolean {
+    const step = this.steps;
+    if (this.events.wantsFetch) this.events.fetch(core.id, step, core.pc, size);
+    this.steps++;
+    if (!core.conditionPassed(word)) {
+      core.retire(size);
+      return false;
+    }
+    switch (trap) {
+      case Trap.Mpidr: {
+        const rt = core.thumb ? (word >>> 28) & 0xf : (word >>> 12) & 0xf;
+        if (rt === 15) { this.fault(core.id, `MRC MPIDR to r15 at ${hex(core.pc)} is unpredictable`); return false; }
+        core.setReg(rt, mpidrOf(core.id));
+        core.retire(size);
+        return false;
+      }
+      case Trap.Sev:
+        for (const c of this.cores) if (c.live) c.event = true;
+        this.emit({ kind: 'sev', step, core: core.id });
+        core.retire(size);
+        this.mutated();
+        return true;
+      case Trap.Wfe:
+        core.retire(size);
+        if (core.event) {
+          core.event = false; // a set event register is consumed, no sleep
+          return false;
+        }
+        core.state = 'wfe';
+        this.emit({ kind: 'sleep', step, core: core.id, how: 'wfe' });
+        return true;
+      case Trap.Wfi:
+        core.retire(size);
+        if (this.gic.irqLine(core.id)) return false;
+        core.state = 'wfi';
+        this.emit({ kind: 'sleep', step, core: core.id, how: 'wfi' });
+        return true;
+      case Trap.Svc:
+        return this.svc(core, word, size);
+      default:
+        throw new Error(`unknown trap ${trap}`);
+    }
+  }
+
+  private svc(core: Core, word: number, size: number): boolean {
+    const imm = size === 2 ? word & 0xff : word & 0xffffff;
+    const semihosting = size === 2 ? imm === 0xab : imm === 0x123456;
+    if (!semihosting) {
+      const e = core.takeException('svc', (core.pc + size) >>> 0);
+      this.emit({ kind: 'exception-entry', step: this.steps - 1, core: core.id, exception: 'svc', from: e.from, vector: e.vector });
+      return false;
+    }
+    const op = core.reg(0);
+    const arg = core.reg(1);
+    this.emit({ kind: 'semihosting', step: this.steps - 1, core: core.id, op, name: Semihosting.opName(op) });
+    try {
+      const r = this.semihosting.call(core.id, op, arg);
+      if ('exit' in r) {
+        core.state = 'halted'; // left at the SVC: reports show where it exited
+
+        this.ending ??= { outcome: 'exit', exitCode: r.exit, core: core.id };
+        return true;
+      }
+      core.setReg(0, r.r0);
+      core.retire(size);
+      return true;
+    } catch (e) {
+      if (e instanceof DeviceError) {
+        this.fault(core.id, `${e.message} at ${hex(core.pc)}`);
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** What a report says about each core now. */
+  coreSummary(id: number): { id: number; pc: number; symbol: string; state: CoreState | 'pen' } {
+    const c = this.cores[id]!;
+    const pens = this.firmware.ranges('__penlab_pen');
+    const inPen = pens.some(([s, e]) => c.pc >= s && c.pc < e);
+    const state = (c.state === 'running' || c.state === 'wfe') && inPen ? 'pen' : c.state;
+    return { id, pc: c.pc, symbol: this.symbolize(c.pc), state };
+  }
+
+  dispose(): void {
+    for (const ctx of this.initial) ctx.dispose();
+    for (const c of this.cores) c.close();
+    this.bus.dispose();
+  }
+}

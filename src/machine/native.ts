@@ -1,0 +1,277 @@
+/**
+ * The one module that knows koffi, libunicorn.so.2 and penlab's C stepper
+ * (src/machine/native/penstep.c). Everything above it deals in numbers and
+ * typed arrays; every native error becomes a thrown NativeError.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import koffi from 'koffi';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(here, '..', '..');
+const STEPPER_SRC = join(here, 'native', 'penstep.c');
+export const STEPPER_LIB = join(ROOT, 'build', 'native', 'libpenstep.so');
+
+/** Unicorn constants, checked against /usr/include/unicorn/{unicorn,arm}.h 2.0.1 */
+export const UC = {
+  CPU_ARM_CORTEX_A9: 16,
+  REG_CPSR: 3,
+  REG_LR: 10,
+  REG_PC: 11,
+  REG_SP: 12,
+  REG_SPSR: 13,
+  REG_R0: 66,
+  ERR_OK: 0,
+} as const;
+
+/** Why a pl_run stopped (penstep.c, STOP_*). */
+export const Stop = {
+  Budget: 0, Trap: 1, Shared: 2, Mmio: 3, Irq: 4, LogFull: 5, Error: 6, Intr: 7,
+} as const;
+
+/** Instructions the engine must not execute itself (penstep.c, TRAP_*). */
+export const Trap = { None: 0, Mpidr: 1, Wfe: 2, Wfi: 3, Sev: 4, Svc: 5 } as const;
+
+/** pl_run flags (penstep.c, F_*). */
+export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, Hash: 16 } as const;
+
+/** Layout of pl_run's out[] (penstep.c, O_*). */
+export const Out = {
+  Err: 0, Reason: 1, Retired: 2, Pc: 3, Cpsr: 4, LogLen: 5, Trap: 6, TrapWord: 7,
+  BadAddr: 8, BadType: 9, HashLo: 10, HashHi: 11, Intno: 12, TrapSize: 13, Count: 16,
+} as const;
+
+/** Event kinds in a core's access log: three words each (kind | size << 8, address, value). */
+export const LogEv = { Fetch: 1, Read: 2, Write: 3 } as const;
+
+export class NativeError extends Error {
+  constructor(message: string, readonly code: number) {
+    super(message);
+  }
+}
+
+/** Builds the stepper when it is missing or older than its source. */
+function ensureStepper(): void {
+  const stale = !existsSync(STEPPER_LIB)
+    || (existsSync(STEPPER_SRC) && statSync(STEPPER_SRC).mtimeMs > statSync(STEPPER_LIB).mtimeMs);
+  if (!stale) return;
+  mkdirSync(dirname(STEPPER_LIB), { recursive: true });
+  try {
+    execFileSync('cc', ['-O2', '-shared', '-fPIC', '-o', STEPPER_LIB, STEPPER_SRC, '-lunicorn'], { stdio: 'pipe' });
+  } catch (e) {
+    const err = (e as { stderr?: Buffer }).stderr?.toString().split('\n')[0] ?? String(e);
+    throw new NativeError(
+      `cannot build ${STEPPER_LIB}: ${err} (needs a C compiler and libunicorn-dev: run 'make setup')`, -1);
+  }
+}
+
+function loadLibraries() {
+  let uc: ReturnType<typeof koffi.load>;
+  try {
+    uc = koffi.load('libunicorn.so.2');
+  } catch {
+    throw new NativeError("libunicorn.so.2 not found: install Debian's libunicorn2 (run 'make setup')", -1);
+  }
+  ensureStepper();
+  const pl = koffi.load(STEPPER_LIB);
+  const mmioRead = koffi.proto('uint64_t pl_mmio_read(void *uc, uint64_t offset, unsigned int size, void *ud)');
+  const mmioWrite = koffi.proto('void pl_mmio_write(void *uc, uint64_t offset, unsigned int size, uint64_t value, void *ud)');
+  return {
+    mmioRead,
+    mmioWrite,
+    strerror: uc.func('const char *uc_strerror(int code)'),
+    regRead: uc.func('int uc_reg_read(void *uc, int regid, _Out_ uint32_t *value)'),
+    regWrite: uc.func('int uc_reg_write(void *uc, int regid, const uint32_t *value)'),
+    mmioMap: uc.func('int uc_mmio_map(void *uc, uint64_t address, size_t size, pl_mmio_read *read, void *rud, pl_mmio_write *write, void *wud)'),
+    ctxAlloc: uc.func('int uc_context_alloc(void *uc, _Out_ void **ctx)'),
+    ctxSave: uc.func('int uc_context_save(void *uc, void *ctx)'),
+    ctxRestore: uc.func('int uc_context_restore(void *uc, void *ctx)'),
+    ctxFree: uc.func('int uc_context_free(void *ctx)'),
+    alloc: pl.func('void *pl_alloc(uint32_t size)'),
+    free: pl.func('void pl_free(void *p, uint32_t size)'),
+    busNew: pl.func('void *pl_bus_new()'),
+    busAddRam: pl.func('int pl_bus_add_ram(void *b, uint32_t base, uint32_t size, void *host)'),
+    busNpages: pl.func('uint32_t pl_bus_npages(void *b)'),
+    busPageShared: pl.func('void *pl_bus_page_shared(void *b)'),
+    busPageUsers: pl.func('void *pl_bus_page_users(void *b)'),
+    busPageDirty: pl.func('void *pl_bus_page_dirty(void *b)'),
+    busEpoch: pl.func('uint32_t pl_bus_epoch(void *b)'),
+    busBump: pl.func('void pl_bus_bump(void *b)'),
+    busHostWrote: pl.func('void pl_bus_host_wrote(void *b, uint32_t a, uint32_t len)'),
+    busFree: pl.func('void pl_bus_free(void *b)'),
+    coreOpen: pl.func('int pl_core_open(void *b, int id, uint32_t model, uint32_t *log, uint32_t cap, _Out_ void **core)'),
+    coreUc: pl.func('void *pl_core_uc(void *c)'),
+    coreClose: pl.func('void pl_core_close(void *c)'),
+    run: pl.func('int pl_run(void *c, uint32_t budget, uint32_t flags, uint32_t *out)'),
+    cpRead: pl.func('int pl_cp_read(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, _Out_ uint32_t *val)'),
+    cpWrite: pl.func('int pl_cp_write(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val)'),
+  };
+}
+
+let lib: ReturnType<typeof loadLibraries> | undefined;
+function native() {
+  return (lib ??= loadLibraries());
+}
+
+export function ucStrerror(code: number): string {
+  return native().strerror(code) as string;
+}
+
+type Ptr = unknown;
+
+/** Host memory that every core maps: natively allocated, viewed from JS without copies. */
+export class HostRam {
+  readonly bytes: Uint8Array;
+  readonly ptr: Ptr;
+  constructor(readonly base: number, readonly size: number) {
+    const p = native().alloc(size);
+    if (!p) throw new NativeError(`cannot allocate ${size} bytes for RAM at 0x${base.toString(16)}`, -1);
+    this.ptr = p;
+    this.bytes = new Uint8Array(koffi.view(p, size));
+  }
+  dispose(): void {
+    native().free(this.ptr, this.size);
+  }
+}
+
+/** The native half of the bus: RAM regions, per-page flags, the write epoch. */
+export class NativeBus {
+  readonly ptr: Ptr;
+  private disposed = false;
+  pageShared!: Uint8Array;
+  pageUsers!: Uint8Array;
+  pageDirty!: Uint8Array;
+  constructor() {
+    this.ptr = native().busNew();
+  }
+  addRam(ram: HostRam): void {
+    if (native().busAddRam(this.ptr, ram.base, ram.size, ram.ptr) !== 0) {
+      throw new NativeError('RAM regions must be added before cores are opened', -1);
+    }
+    const n = native().busNpages(this.ptr) as number;
+    this.pageShared = new Uint8Array(koffi.view(native().busPageShared(this.ptr), n));
+    this.pageUsers = new Uint8Array(koffi.view(native().busPageUsers(this.ptr), n));
+    this.pageDirty = new Uint8Array(koffi.view(native().busPageDirty(this.ptr), n));
+  }
+  get epoch(): number {
+    return native().busEpoch(this.ptr) as number;
+  }
+  bump(): void {
+    native().busBump(this.ptr);
+  }
+  hostWrote(address: number, length: number): void {
+    native().busHostWrote(this.ptr, address >>> 0, length >>> 0);
+  }
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    native().busFree(this.ptr);
+  }
+}
+
+export type MmioRead = (offset: number, size: number) => number;
+export type MmioWrite = (offset: number, size: number, value: number) => void;
+
+const LOG_WORDS = 3 * 8192;
+
+/** One Unicorn engine plus its stepper state. */
+export class NativeCore {
+  readonly ptr: Ptr;
+  readonly uc: Ptr;
+  readonly out = new Uint32Array(Out.Count);
+  readonly log = new Uint32Array(LOG_WORDS);
+  private readonly callbacks: unknown[] = [];
+  private readonly reg = new Uint32Array(1);
+  private closed = false;
+  private describe: () => string;
+
+  constructor(bus: NativeBus, readonly id: number, describe: () => string) {
+    this.describe = describe;
+    const out: Ptr[] = [null];
+    const err = native().coreOpen(bus.ptr, id, UC.CPU_ARM_CORTEX_A9, this.log, LOG_WORDS, out) as number;
+    if (err) throw this.error('open', err);
+    this.ptr = out[0];
+    this.uc = native().coreUc(this.ptr);
+  }
+
+  private error(what: string, code: number): NativeError {
+    return new NativeError(`core ${this.id}: ${what}: ${ucStrerror(code)} (${this.describe()})`, code);
+  }
+
+  /** Runs at most `budget` instructions; results land in `out` and `log`. */
+  run(budget: number, flags: number): void {
+    native().run(this.ptr, budget, flags, this.out);
+  }
+
+  readReg(regid: number): number {
+    const err = native().regRead(this.uc, regid, this.reg) as number;
+    if (err) throw this.error(`reading register ${regid}`, err);
+    return this.reg[0]!;
+  }
+
+  writeReg(regid: number, value: number): void {
+    this.reg[0] = value >>> 0;
+    const err = native().regWrite(this.uc, regid, this.reg) as number;
+    if (err) throw this.error(`writing register ${regid}`, err);
+  }
+
+  readCp15(crn: number, crm: number, opc1: number, opc2: number): number {
+    const err = native().cpRead(this.ptr, crn, crm, opc1, opc2, this.reg) as number;
+    if (err) throw this.error(`reading cp15 c${crn},c${crm},${opc1},${opc2}`, err);
+    return this.reg[0]!;
+  }
+
+  writeCp15(crn: number, crm: number, opc1: number, opc2: number, value: number): void {
+    const err = native().cpWrite(this.ptr, crn, crm, opc1, opc2, value >>> 0) as number;
+    if (err) throw this.error(`writing cp15 c${crn},c${crm},${opc1},${opc2}`, err);
+  }
+
+  mapMmio(base: number, size: number, read: MmioRead, write: MmioWrite): void {
+    const n = native();
+    const r = koffi.register((_uc: unknown, off: number | bigint, sz: number) => BigInt(read(Number(off), sz) >>> 0), koffi.pointer(n.mmioRead));
+    const w = koffi.register((_uc: unknown, off: number | bigint, sz: number, v: number | bigint) => write(Number(off), sz, Number(BigInt.asUintN(32, BigInt(v)))), koffi.pointer(n.mmioWrite));
+    this.callbacks.push(r, w);
+    const err = n.mmioMap(this.uc, base, size, r, null, w, null) as number;
+    if (err) throw this.error(`mapping MMIO at 0x${base.toString(16)}`, err);
+  }
+
+  /** A saved register context (all modes' banks, coprocessor state). */
+  saveContext(): NativeContext {
+    const out: Ptr[] = [null];
+    let err = native().ctxAlloc(this.uc, out) as number;
+    if (err) throw this.error('allocating a context', err);
+    err = native().ctxSave(this.uc, out[0]) as number;
+    if (err) throw this.error('saving a context', err);
+    return new NativeContext(out[0]);
+  }
+
+  saveInto(ctx: NativeContext): void {
+    const err = native().ctxSave(this.uc, ctx.ptr) as number;
+    if (err) throw this.error('saving a context', err);
+  }
+
+  restoreContext(ctx: NativeContext): void {
+    const err = native().ctxRestore(this.uc, ctx.ptr) as number;
+    if (err) throw this.error('restoring a context', err);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    native().coreClose(this.ptr);
+    for (const cb of this.callbacks) koffi.unregister(cb as bigint);
+    this.callbacks.length = 0;
+  }
+}
+
+export class NativeContext {
+  private freed = false;
+  constructor(readonly ptr: Ptr) {}
+  dispose(): void {
+    if (this.freed) return;
+    this.freed = true;
+    native().ctxFree(this.ptr);
+  }
+}

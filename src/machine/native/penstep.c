@@ -1,0 +1,398 @@
+/*
+ * penstep: the hot path of a penlab core, in C.
+ *
+ * Why C at all: crossing koffi costs more than Unicorn's own work per
+ * instruction (DESIGN.md, "Single-stepping cost"), and a per-instruction JS
+ * hook costs more still. So one native call runs a core for up to N
+ * instructions and hands back, in a buffer TypeScript reads without another
+ * crossing, everything the machine needs: how many instructions retired (our
+ * own count, never Unicorn's), why it stopped, and an ordered log of fetches
+ * and RAM accesses. Every *decision* (which core next, what a trapped
+ * instruction does, when an IRQ is taken) stays in TypeScript.
+ *
+ * A run stops *before* an instruction Unicorn cannot model on a multi-core
+ * board (MRC MPIDR, WFE, WFI, SEV, SVC: "traps"), and *after* an instruction
+ * that touched a device or a page TypeScript marked shared, so a scheduler can
+ * switch cores exactly where another core could observe a difference.
+ *
+ * It also keeps the shared bus coherent for code: Unicorn engines do not see
+ * each other's writes in their translation caches, so a write to a page that
+ * another engine has executed from queues that page for removal from that
+ * engine's cache before it next runs.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unicorn/unicorn.h>
+
+#define PAGE_SHIFT 12
+#define MAX_REGIONS 8
+#define MAX_CORES 8
+/* an LDM/STM logs at most 16 accesses plus the fetch: keep room for two */
+#define LOG_RESERVE (3 * 40)
+
+enum { EV_FETCH = 1, EV_READ = 2, EV_WRITE = 3 };
+enum {
+  STOP_BUDGET = 0, STOP_TRAP = 1, STOP_SHARED = 2, STOP_MMIO = 3,
+  STOP_IRQ = 4, STOP_LOG_FULL = 5, STOP_ERROR = 6, STOP_INTR = 7,
+};
+enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, TRAP_SVC = 5 };
+
+#define F_LOG_FETCH 1u
+#define F_LOG_ACCESS 2u
+#define F_STOP_SHARED 4u
+#define F_IRQ_WATCH 8u
+#define F_HASH 16u
+
+/* out[] layout, shared with src/machine/native.ts */
+enum {
+  O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD,
+  O_BAD_ADDR, O_BAD_TYPE, O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE, O_COUNT
+};
+
+typedef struct {
+  uint32_t base, size, first_page;
+  uint8_t *host;
+} pl_region;
+
+struct pl_core;
+
+typedef struct pl_bus {
+  pl_region r[MAX_REGIONS];
+  int nr;
+  uint32_t npages;
+  uint8_t *page_shared; /* per page, set by TS: accesses are scheduling points */
+  uint8_t *page_users;  /* per page: mask of cores that accessed or executed it */
+  uint8_t *page_dirty;  /* per page: written since TS last cleared it (run reset) */
+  uint32_t epoch;       /* bumped whenever RAM changes value */
+  struct pl_core *cores[MAX_CORES];
+  int ncores;
+} pl_bus;
+
+typedef struct pl_core {
+  uc_engine *uc;
+  pl_bus *bus;
+  int id;
+  uc_hook h_code, h_mem, h_bad, h_intr;
+  uint8_t *exec_pages; /* pages this engine holds translations of */
+  uint32_t *stale;     /* pages to drop from this engine's cache before it runs */
+  uint32_t nstale;
+  uint32_t flags, budget, retired;
+  int stop_after, reason;
+  uint32_t *log, log_cap, log_len;
+  uint32_t bad_addr, bad_type, intno;
+  uint32_t trap, trap_word, trap_size;
+} pl_core;
+
+static pl_region *find(pl_bus *b, uint32_t a) {
+  for (int i = 0; i < b->nr; i++)
+    if (a - b->r[i].base < b->r[i].size) return &b->r[i];
+  return NULL;
+}
+
+static inline void log3(pl_core *c, uint32_t w0, uint32_t w1, uint32_t w2) {
+  uint32_t *l = c->log + c->log_len;
+  l[0] = w0; l[1] = w1; l[2] = w2;
+  c->log_len += 3;
+}
+
+static uint32_t read_cpsr(uc_engine *uc) {
+  uint32_t v = 0;
+  uc_reg_read(uc, UC_ARM_REG_CPSR, &v);
+  return v;
+}
+
+/*
+ * Which trap, if any, the instruction at p is. ARM and Thumb-2 encodings can
+ * collide in a 4-byte word, so CPSR.T is read only when a candidate matches.
+ */
+static uint32_t classify(pl_core *c, const uint8_t *p, uint32_t size, uint32_t *word) {
+  if (size == 2) {
+    uint32_t h = p[0] | (p[1] << 8);
+    *word = h;
+    if (h == 0xBF20) return TRAP_WFE;
+    if (h == 0xBF30) return TRAP_WFI;
+    if (h == 0xBF40) return TRAP_SEV;
+    if ((h & 0xFF00) == 0xDF00) return TRAP_SVC;
+    return TRAP_NONE;
+  }
+  uint32_t w = p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24);
+  uint32_t arm = TRAP_NONE, thumb = TRAP_NONE;
+  if ((w >> 28) != 0xF) {
+    if ((w & 0x0FFF0FFF) == 0x0E100FB0) arm = TRAP_MPIDR;
+    else if ((w & 0x0FFFFFFF) == 0x0320F002) arm = TRAP_WFE;
+    else if ((w & 0x0FFFFFFF) == 0x0320F003) arm = TRAP_WFI;
+    else if ((w & 0x0FFFFFFF) == 0x0320F004) arm = TRAP_SEV;
+    else if ((w & 0x0F000000) == 0x0F000000) arm = TRAP_SVC;
+  }
+  uint32_t h1 = w & 0xFFFF, h2 = w >> 16;
+  if (h1 == 0xEE10 && (h2 & 0x0FFF) == 0x0FB0) thumb = TRAP_MPIDR;
+  else if (h1 == 0xF3AF && h2 == 0x8002) thumb = TRAP_WFE;
+  else if (h1 == 0xF3AF && h2 == 0x8003) thumb = TRAP_WFI;
+  else if (h1 == 0xF3AF && h2 == 0x8004) thumb = TRAP_SEV;
+  if (arm == TRAP_NONE && thumb == TRAP_NONE) return TRAP_NONE;
+  *word = w;
+  return (read_cpsr(c->uc) & 0x20) ? thumb : arm;
+}
+
+static inline void mark_exec(pl_core *c, pl_region *r, uint32_t a) {
+  uint32_t pg = r->first_page + ((a - r->base) >> PAGE_SHIFT);
+  if (!c->exec_pages[pg]) {
+    c->exec_pages[pg] = 1;
+    c->bus->page_users[pg] |= (uint8_t)(1u << c->id);
+  }
+}
+
+static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
+  pl_core *c = ud;
+  uint32_t a = (uint32_t)address;
+  pl_region *r = find(c->bus, a);
+  /* mark first: this engine now holds a translation of the page even if we
+     stop before the instruction retires */
+  if (r) {
+    mark_exec(c, r, a);
+    if (((a + size - 1) >> PAGE_SHIFT) != (a >> PAGE_SHIFT)) {
+      pl_region *r2 = find(c->bus, a + size - 1);
+      if (r2) mark_exec(c, r2, a + size - 1);
+    }
+  }
+  if (c->stop_after) { c->reason = c->stop_after; uc_emu_stop(uc); return; }
+  if (c->retired >= c->budget) { c->reason = STOP_BUDGET; uc_emu_stop(uc); return; }
+  if (c->log_len + LOG_RESERVE > c->log_cap) { c->reason = STOP_LOG_FULL; uc_emu_stop(uc); return; }
+  if (r && a - r->base + size <= r->size) {
+    uint32_t word = 0, t = classify(c, r->host + (a - r->base), size, &word);
+    if (t) { c->trap = t; c->trap_word = word; c->trap_size = size; c->reason = STOP_TRAP; uc_emu_stop(uc); return; }
+  }
+  if ((c->flags & F_IRQ_WATCH) && !(read_cpsr(uc) & 0x80)) {
+    c->reason = STOP_IRQ; uc_emu_stop(uc); return;
+  }
+  if (c->flags & F_LOG_FETCH) log3(c, EV_FETCH | (size << 8), a, 0);
+  c->retired++;
+}
+
+static void queue_stale(pl_core *o, uint32_t pg) {
+  if (o->exec_pages[pg]) {
+    o->exec_pages[pg] = 0;
+    o->stale[o->nstale++] = pg; /* at most once per page: exec bit cleared */
+  }
+}
+
+static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
+                   int64_t value, void *ud) {
+  pl_core *c = ud;
+  pl_bus *b = c->bus;
+  uint32_t a = (uint32_t)address;
+  pl_region *r = find(b, a);
+  if (!r) { c->stop_after = STOP_MMIO; return; } /* a device: others may see it */
+  uint32_t off = a - r->base;
+  if (off + (uint32_t)size > r->size) return; /* straddles the end: Unicorn faults it */
+  uint32_t pg = r->first_page + (off >> PAGE_SHIFT);
+  uint32_t pg_end = r->first_page + ((off + size - 1) >> PAGE_SHIFT);
+  b->page_users[pg] |= (uint8_t)(1u << c->id);
+  if (type == UC_MEM_WRITE) {
+    b->page_dirty[pg] = b->page_dirty[pg_end] = 1;
+    for (int i = 0; i < b->ncores; i++) {
+      pl_core *o = b->cores[i];
+      if (o == c) continue; /* an engine sees its own writes to code */
+      queue_stale(o, pg);
+      if (pg_end != pg) queue_stale(o, pg_end);
+    }
+    uint64_t v = (uint64_t)value;
+    if (memcmp(r->host + off, &v, (size_t)size) != 0) b->epoch++;
+    if (c->flags & F_LOG_ACCESS) log3(c, EV_WRITE | ((uint32_t)size << 8), a, (uint32_t)v);
+  } else if (c->flags & F_LOG_ACCESS) {
+    uint32_t v = 0;
+    memcpy(&v, r->host + off, size > 4 ? 4 : (size_t)size);
+    log3(c, EV_READ | ((uint32_t)size << 8), a, v);
+  }
+  if ((c->flags & F_STOP_SHARED) && (b->page_shared[pg] || b->page_shared[pg_end]))
+    c->stop_after = STOP_SHARED;
+}
+
+static bool on_bad(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
+                   int64_t value, void *ud) {
+  pl_core *c = ud;
+  c->bad_addr = (uint32_t)address;
+  c->bad_type = (uint32_t)type;
+  return false;
+}
+
+static void on_intr(uc_engine *uc, uint32_t intno, void *ud) {
+  pl_core *c = ud;
+  c->intno = intno;
+  c->reason = STOP_INTR;
+  uc_emu_stop(uc);
+}
+
+/* ---- bus ---- */
+
+void *pl_alloc(uint32_t size) {
+  /* anonymous mappings are zero-filled and committed page by page on first
+     touch, so 32 MiB of SRAM nobody uses costs nothing */
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+void pl_free(void *p, uint32_t size) { if (p) munmap(p, size); }
+
+pl_bus *pl_bus_new(void) { return calloc(1, sizeof(pl_bus)); }
+
+/* regions must all be added before the first core is opened */
+int pl_bus_add_ram(pl_bus *b, uint32_t base, uint32_t size, void *host) {
+  if (b->nr == MAX_REGIONS || b->ncores) return -1;
+  pl_region *r = &b->r[b->nr++];
+  r->base = base; r->size = size; r->host = host; r->first_page = b->npages;
+  b->npages += size >> PAGE_SHIFT;
+  free(b->page_shared); free(b->page_users); free(b->page_dirty);
+  b->page_shared = calloc(b->npages, 1);
+  b->page_users = calloc(b->npages, 1);
+  b->page_dirty = calloc(b->npages, 1);
+  return 0;
+}
+
+uint32_t pl_bus_npages(pl_bus *b) { return b->npages; }
+uint8_t *pl_bus_page_shared(pl_bus *b) { return b->page_shared; }
+uint8_t *pl_bus_page_users(pl_bus *b) { return b->page_users; }
+uint8_t *pl_bus_page_dirty(pl_bus *b) { return b->page_dirty; }
+uint32_t pl_bus_epoch(pl_bus *b) { return b->epoch; }
+void pl_bus_bump(pl_bus *b) { b->epoch++; }
+
+/* the host wrote [a, a+len): no engine may keep translating the old bytes */
+void pl_bus_host_wrote(pl_bus *b, uint32_t a, uint32_t len) {
+  if (!len) return;
+  for (uint64_t x = a & ~0xFFFu; x < (uint64_t)a + len; x += 0x1000) {
+    pl_region *r = find(b, (uint32_t)x);
+    if (!r) continue;
+    uint32_t pg = r->first_page + (((uint32_t)x - r->base) >> PAGE_SHIFT);
+    for (int i = 0; i < b->ncores; i++) queue_stale(b->cores[i], pg);
+  }
+  b->epoch++;
+}
+
+void pl_bus_free(pl_bus *b) {
+  if (!b) return;
+  free(b->page_shared); free(b->page_users); free(b->page_dirty); free(b);
+}
+
+/* ---- cores ---- */
+
+/* returns a uc_err; *out_core is set on success */
+int pl_core_open(pl_bus *b, int id, uint32_t cpu_model, uint32_t *log, uint32_t log_cap,
+                 pl_core **out_core) {
+  *out_core = NULL;
+  if (b->ncores == MAX_CORES || id < 0 || id >= MAX_CORES) return UC_ERR_ARG;
+  pl_core *c = calloc(1, sizeof(pl_core));
+  c->bus = b; c->id = id; c->log = log; c->log_cap = log_cap;
+  c->exec_pages = calloc(b->npages ? b->npages : 1, 1);
+  c->stale = calloc(b->npages ? b->npages : 1, sizeof(uint32_t));
+  uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_ARM, &c->uc);
+  if (e) goto fail;
+  /* the CPU model must be chosen before anything else touches the engine */
+  e = uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1), (int)cpu_model);
+  if (e) goto fail;
+  for (int i = 0; i < b->nr; i++) {
+    e = uc_mem_map_ptr(c->uc, b->r[i].base, b->r[i].size, UC_PROT_ALL, b->r[i].host);
+    if (e) goto fail;
+  }
+  e = uc_hook_add(c->uc, &c->h_code, UC_HOOK_CODE, (void *)on_code, c, 1, 0);
+  if (!e) e = uc_hook_add(c->uc, &c->h_mem, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)on_mem, c, 1, 0);
+  if (!e) e = uc_hook_add(c->uc, &c->h_bad, UC_HOOK_MEM_INVALID, (void *)on_bad, c, 1, 0);
+  if (!e) e = uc_hook_add(c->uc, &c->h_intr, UC_HOOK_INTR, (void *)on_intr, c, 1, 0);
+  if (e) goto fail;
+  b->cores[b->ncores++] = c;
+  *out_core = c;
+  return UC_ERR_OK;
+fail:
+  if (c->uc) uc_close(c->uc);
+  free(c->exec_pages); free(c->stale); free(c);
+  return e;
+}
+
+uc_engine *pl_core_uc(pl_core *c) { return c->uc; }
+
+void pl_core_close(pl_core *c) {
+  if (!c) return;
+  pl_bus *b = c->bus;
+  for (int i = 0; i < b->ncores; i++)
+    if (b->cores[i] == c) { b->cores[i] = b->cores[--b->ncores]; break; }
+  uc_close(c->uc);
+  free(c->exec_pages); free(c->stale); free(c);
+}
+
+static void drop_stale(pl_core *c) {
+  pl_bus *b = c->bus;
+  for (uint32_t i = 0; i < c->nstale; i++) {
+    uint32_t pg = c->stale[i];
+    for (int j = 0; j < b->nr; j++) {
+      pl_region *r = &b->r[j];
+      if (pg - r->first_page < (r->size >> PAGE_SHIFT)) {
+        uint64_t start = r->base + ((uint64_t)(pg - r->first_page) << PAGE_SHIFT);
+        uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), start, start + (1u << PAGE_SHIFT));
+        break;
+      }
+    }
+  }
+  c->nstale = 0;
+}
+
+static void state_hash(pl_core *c, uint32_t *out) {
+  static const int regs[] = {
+    UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,
+    UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9,
+    UC_ARM_REG_R10, UC_ARM_REG_R11, UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR,
+    UC_ARM_REG_PC, UC_ARM_REG_CPSR, UC_ARM_REG_SPSR,
+  };
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; i++) {
+    uint32_t v = 0;
+    uc_reg_read(c->uc, regs[i], &v);
+    for (int k = 0; k < 4; k++) { h ^= (v >> (8 * k)) & 0xFF; h *= 1099511628211ull; }
+  }
+  out[O_HASH_LO] = (uint32_t)h;
+  out[O_HASH_HI] = (uint32_t)(h >> 32);
+}
+
+/* run core c for at most `budget` instructions; see the enums above for out[] */
+int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t *out) {
+  if (c->nstale) drop_stale(c);
+  c->budget = budget; c->flags = flags; c->retired = 0; c->stop_after = 0;
+  c->reason = STOP_BUDGET; c->log_len = 0; c->trap = 0; c->trap_word = 0;
+  c->bad_addr = 0; c->bad_type = 0; c->intno = 0;
+  uint32_t pc = 0, cpsr = read_cpsr(c->uc);
+  uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+  uc_err e = UC_ERR_OK;
+  if (budget > 0) {
+    /* Unicorn takes the Thumb state from bit 0 of the start address */
+    e = uc_emu_start(c->uc, pc | ((cpsr >> 5) & 1), 0xFFFFFFFFull, 0, 0);
+    uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+    cpsr = read_cpsr(c->uc);
+  }
+  out[O_ERR] = e;
+  out[O_REASON] = e ? STOP_ERROR : (uint32_t)c->reason;
+  out[O_RETIRED] = c->retired;
+  out[O_PC] = pc;
+  out[O_CPSR] = cpsr;
+  out[O_LOG_LEN] = c->log_len;
+  out[O_TRAP] = c->trap;
+  out[O_TRAP_WORD] = c->trap_word;
+  out[O_BAD_ADDR] = c->bad_addr;
+  out[O_BAD_TYPE] = c->bad_type;
+  out[O_INTNO] = c->intno;
+  out[O_TRAP_SIZE] = c->trap_size;
+  if (flags & F_HASH) state_hash(c, out);
+  return e;
+}
+
+/* coprocessor register access (VBAR, SCTLR) without a struct crossing koffi */
+int pl_cp_read(pl_core *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t *val) {
+  uc_arm_cp_reg r = { .cp = 15, .is64 = 0, .sec = 0, .crn = crn, .crm = crm, .opc1 = opc1, .opc2 = opc2 };
+  uc_err e = uc_reg_read(c->uc, UC_ARM_REG_CP_REG, &r);
+  *val = (uint32_t)r.val;
+  return e;
+}
+
+int pl_cp_write(pl_core *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val) {
+  uc_arm_cp_reg r = { .cp = 15, .is64 = 0, .sec = 0, .crn = crn, .crm = crm, .opc1 = opc1, .opc2 = opc2, .val = val };
+  return uc_reg_write(c->uc, UC_ARM_REG_CP_REG, &r);
+}

@@ -1,0 +1,107 @@
+/**
+ * A schedule: the sequence of scheduling decisions of a run. With the
+ * firmware it determines the run exactly, so it is what penlab hands back for
+ * every failure.
+ *
+ * Text form (one line of decisions, whitespace-separated):
+ *   `0:37`   core 0 runs 37 steps
+ *   `w1`     core 1's WFE ends early (WFE is a hint; hardware may do this)
+ * after the decisions, the run continues with the `then` policy (default:
+ * `np`, each core runs until it blocks), so a shrunk schedule lists only the
+ * decisions that matter.
+ *
+ * File form: `# penlab schedule v1`, optional `key: value` header lines
+ * (`then:`, `firmware:`, `outcome:`...), then the decisions.
+ */
+import { readFileSync } from 'node:fs';
+import { InputError } from '../errors.js';
+
+export type Decision = { core: number; steps: number } | { wake: number };
+
+export class Schedule {
+  readonly decisions: Decision[] = [];
+
+  constructor(decisions: Decision[] = [], readonly then = 'np') {
+    for (const d of decisions) this.push(d);
+  }
+
+  /** adds a decision, merging consecutive runs of the same core */
+  push(d: Decision): void {
+    const last = this.decisions[this.decisions.length - 1];
+    if ('core' in d && last && 'core' in last && last.core === d.core) {
+      last.steps += d.steps;
+      return;
+    }
+    if ('core' in d && d.steps === 0) return;
+    this.decisions.push({ ...d });
+  }
+
+  /** context switches: boundaries between runs of different cores */
+  get switches(): number {
+    let n = 0;
+    let prev: number | undefined;
+    for (const d of this.decisions) {
+      if (!('core' in d)) continue;
+      if (prev !== undefined && prev !== d.core) n++;
+      prev = d.core;
+    }
+    return n;
+  }
+
+  get earlyWakes(): number {
+    return this.decisions.filter((d) => 'wake' in d).length;
+  }
+
+  toString(): string {
+    return this.decisions.map((d) => ('core' in d ? `${d.core}:${d.steps}` : `w${d.wake}`)).join(' ');
+  }
+
+  toFile(header: Record<string, string | number> = {}): string {
+    const lines = ['# penlab schedule v1', `then: ${this.then}`];
+    for (const [k, v] of Object.entries(header)) lines.push(`${k}: ${v}`);
+    lines.push(this.toString(), '');
+    return lines.join('\n');
+  }
+
+  static parse(text: string, source: string, cores: number): Schedule {
+    const decisions: Decision[] = [];
+    let then = 'np';
+    let body = text;
+    if (text.startsWith('# penlab schedule')) {
+      const lines = text.split('\n');
+      const rest: string[] = [];
+      for (const [i, raw] of lines.entries()) {
+        const line = raw.trim();
+        if (i === 0 || line === '' || line.startsWith('#')) continue;
+        const m = /^([a-z-]+):\s*(.*)$/.exec(line);
+        if (m && !/^\d/.test(line)) {
+          if (m[1] === 'then') then = m[2]!;
+          continue;
+        }
+        rest.push(line);
+      }
+      body = rest.join(' ');
+    }
+    for (const tok of body.split(/\s+/).filter(Boolean)) {
+      const run = /^(\d+):(\d+)$/.exec(tok);
+      const wake = /^w(\d+)$/.exec(tok);
+      const core = Number(run?.[1] ?? wake?.[1] ?? NaN);
+      if ((!run && !wake) || !(core < cores)) {
+        throw new InputError(`${source}: bad schedule token '${tok}' (expected CORE:STEPS or wCORE with CORE < ${cores})`);
+      }
+      if (run) decisions.push({ core, steps: Number(run[2]) });
+      else decisions.push({ wake: core });
+    }
+    return new Schedule(decisions, then);
+  }
+
+  static load(path: string, cores: number): Schedule {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new InputError(`${path}: cannot read schedule (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    return Schedule.parse(text, path, cores);
+  }
+}
