@@ -179,7 +179,7 @@ export function parseFirmware(path: string, file: Buffer, board: Board): Firmwar
       const symSize = file.readUInt32LE(o + 8);
       const info = file[o + 12]!;
       const shndx = file.readUInt16LE(o + 14);
-      if (shndx === 0 || nameOff >= str.length) continue;
+      if (shndx === 0 || shndx === 0xfff1 || nameOff >= str.length) continue; // undefined, absolute (.equ, sizes)
       const end = str.indexOf(0, nameOff);
       const name = str.subarray(nameOff, end < 0 ? str.length : end).toString('latin1');
       const stype = info & 0xf;
