@@ -8,6 +8,7 @@
  * devices back to the state right after loading, touching only what changed.
  */
 import type { FirmwareImage } from '../elf/elf.js';
+import { InputError } from '../errors.js';
 import { hex } from '../elf/elf.js';
 import type { Board } from './board.js';
 import { Bus } from './bus.js';
@@ -53,7 +54,13 @@ export class Machine implements DeviceHost {
   private readonly pristine = new Map<number, Uint8Array>(); // RAM page address -> loaded bytes
   private deviceFault: { core: number; message: string } | undefined;
   private readonly resetHooks: (() => void)[] = [];
-  private spin: { epoch: number; seen: Set<number>; spinning: boolean }[];
+  /**
+   * Per core: `seen` register-state hashes since memory last changed (a
+   * repeat means the core is in a loop nothing can end: livelock material),
+   * and `quiet` turns that ended at a shared access with memory unchanged
+   * (a waiting core, even if it counts its polls: its turn goes to others).
+   */
+  private spin: { epoch: number; seen: Set<number>; repeating: boolean; lastEpoch: number; quiet: number }[];
   steps = 0;
   ending: Ending | undefined;
   /** a hazard was found and the run should stop at the next boundary */
@@ -66,7 +73,7 @@ export class Machine implements DeviceHost {
     const scu = new Scu(n);
     const sys = new SysRegs(board.sysId, this);
     const uart = new Pl011((core, byte) => this.print(core, byte));
-    const power = new PowerController(n, this, (core) => this.powerOff(core));
+    const power = new PowerController(n, this, (core) => this.powerOff(core), (core, entry) => this.powerOn(core, entry));
     this.bus.map(board.periphBase, scu);
     this.bus.map(board.periphBase + 0x100, this.gic.cpuInterface);
     this.bus.map(board.periphBase + 0x1000, this.gic.distributor);
@@ -96,7 +103,7 @@ export class Machine implements DeviceHost {
       this.cores.push(core);
     }
     this.initial = this.cores.map((c) => c.native.saveContext());
-    this.spin = this.cores.map(() => ({ epoch: -1, seen: new Set<number>(), spinning: false }));
+    this.spin = this.cores.map(() => ({ epoch: -1, seen: new Set<number>(), repeating: false, lastEpoch: -1, quiet: 0 }));
   }
 
   // ---- DeviceHost ----
@@ -120,6 +127,26 @@ export class Machine implements DeviceHost {
     if (!c) return;
     c.state = 'off';
     this.emit({ kind: 'power', step: this.steps, core, on: false });
+  }
+
+  /** `symbol` or `symbol+0xOFF` to an address (for hand-written schedules) */
+  resolve(expr: string): number {
+    const m = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/i.exec(expr);
+    const sym = m && this.firmware.symbol(m[1]!);
+    if (!sym) throw new InputError(`schedule: no symbol '${m?.[1] ?? expr}' in ${this.firmware.path}`);
+    return (sym.address + (m[2] ? Number(m[2]) : 0)) >>> 0;
+  }
+
+  /** A core comes out of reset at `entry`: registers as at boot, then the PC. */
+  private powerOn(core: number, entry: number): void {
+    const c = this.cores[core];
+    if (!c) return;
+    c.native.restoreContext(this.initial[core]!);
+    c.refresh();
+    c.jump(entry);
+    c.state = 'running';
+    c.event = false;
+    this.emit({ kind: 'power', step: this.steps, core, on: true });
   }
 
   symbolize(address: number): string {
@@ -169,7 +196,7 @@ export class Machine implements DeviceHost {
     this.ending = undefined;
     this.stopRequested = false;
     this.deviceFault = undefined;
-    for (const s of this.spin) { s.epoch = -1; s.seen.clear(); s.spinning = false; }
+    for (const s of this.spin) Object.assign(s, { epoch: -1, repeating: false, lastEpoch: -1, quiet: 0 }).seen.clear();
     for (const fn of this.resetHooks) fn();
   }
 
@@ -209,9 +236,17 @@ export class Machine implements DeviceHost {
     this.emit({ kind: 'wake', step: this.steps, core: c.id, how, why });
   }
 
-  /** a core spinning on unchanged memory: its turn may go to another core */
+  /** a core waiting on memory nothing has changed: its turn may go to another core */
   isSpinning(id: number): boolean {
-    return this.spin[id]!.spinning && this.spin[id]!.epoch === this.bus.native.epoch;
+    const s = this.spin[id]!;
+    const epoch = this.bus.native.epoch;
+    return (s.repeating && s.epoch === epoch) || (s.quiet >= 2 && s.lastEpoch === epoch);
+  }
+
+  /** a core whose whole state has repeated with memory unchanged: it can never get anywhere alone */
+  isRepeating(id: number): boolean {
+    const s = this.spin[id]!;
+    return s.repeating && s.epoch === this.bus.native.epoch;
   }
 
   // ---- running ----
@@ -221,7 +256,7 @@ export class Machine implements DeviceHost {
    * the first instruction another core could observe (a shared-page access,
    * a device access, SEV/WFE/WFI, semihosting output). Returns steps retired.
    */
-  runCore(id: number, budget: number, untilVisible: boolean): number {
+  runCore(id: number, budget: number, untilVisible: boolean, until?: number): number {
     const core = this.cores[id]!;
     const logFetch = this.events.wantsFetch;
     let flags = (logFetch ? RunFlag.LogFetch : 0) | (this.events.wantsAccess ? RunFlag.LogAccess : 0) | RunFlag.Hash;
@@ -236,7 +271,7 @@ export class Machine implements DeviceHost {
       }
       const watch = this.gic.irqLine(id) && core.irqMasked ? RunFlag.IrqWatch : 0;
       const n = core.native;
-      n.run(budget - done, flags | watch);
+      n.run(budget - done, flags | watch, until === undefined ? 1 : until);
       const o = n.out;
       const retired = o[Out.Retired]!;
       core.pc = o[Out.Pc]!;
@@ -244,9 +279,9 @@ export class Machine implements DeviceHost {
       if (logFetch) this.drainLog(id, o[Out.LogLen]!);
       this.steps += retired;
       done += retired;
-      if (retired) this.noteState(id, o[Out.HashLo]!, o[Out.HashHi]!);
-      if (this.raiseDeviceFault()) break;
       const reason = o[Out.Reason]!;
+      if (retired) this.noteState(id, o[Out.HashLo]!, o[Out.HashHi]!, untilVisible && reason === Stop.Shared);
+      if (this.raiseDeviceFault()) break;
       if (reason === Stop.Error) {
         this.fault(id, this.describeError(core, o));
         break;
@@ -262,6 +297,8 @@ export class Machine implements DeviceHost {
         if (visible && untilVisible) break;
       } else if ((reason === Stop.Shared || reason === Stop.Mmio) && untilVisible) {
         break;
+      } else if (reason === Stop.Until) {
+        break;
       }
     }
     return done;
@@ -273,16 +310,20 @@ export class Machine implements DeviceHost {
     return f !== undefined;
   }
 
-  private noteState(id: number, lo: number, hi: number): void {
+  private noteState(id: number, lo: number, hi: number, atSharedAccess: boolean): void {
     const s = this.spin[id]!;
     const epoch = this.bus.native.epoch;
+    if (atSharedAccess) {
+      s.quiet = epoch === s.lastEpoch ? s.quiet + 1 : 0;
+      s.lastEpoch = epoch;
+    }
     const key = hi * 0x100000000 + lo;
     if (s.epoch !== epoch || s.seen.size >= SPIN_MEMORY) {
       s.epoch = epoch;
       s.seen.clear();
-      s.spinning = false;
+      s.repeating = false;
     } else if (s.seen.has(key)) {
-      s.spinning = true;
+      s.repeating = true;
       return;
     }
     s.seen.add(key);

@@ -28,7 +28,7 @@ export const UC = {
 
 /** Why a pl_run stopped (penstep.c, STOP_*). */
 export const Stop = {
-  Budget: 0, Trap: 1, Shared: 2, Mmio: 3, Irq: 4, LogFull: 5, Error: 6, Intr: 7,
+  Budget: 0, Trap: 1, Shared: 2, Mmio: 3, Irq: 4, LogFull: 5, Error: 6, Intr: 7, Until: 8,
 } as const;
 
 /** Instructions the engine must not execute itself (penstep.c, TRAP_*). */
@@ -104,7 +104,7 @@ function loadLibraries() {
     coreOpen: pl.func('int pl_core_open(void *b, int id, uint32_t model, uint32_t *log, uint32_t cap, _Out_ void **core)'),
     coreUc: pl.func('void *pl_core_uc(void *c)'),
     coreClose: pl.func('void pl_core_close(void *c)'),
-    run: pl.func('int pl_run(void *c, uint32_t budget, uint32_t flags, uint32_t *out)'),
+    run: pl.func('int pl_run(void *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out)'),
     cpRead: pl.func('int pl_cp_read(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, _Out_ uint32_t *val)'),
     cpWrite: pl.func('int pl_cp_write(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val)'),
   };
@@ -200,9 +200,9 @@ export class NativeCore {
     return new NativeError(`core ${this.id}: ${what}: ${ucStrerror(code)} (${this.describe()})`, code);
   }
 
-  /** Runs at most `budget` instructions; results land in `out` and `log`. */
-  run(budget: number, flags: number): void {
-    native().run(this.ptr, budget, flags, this.out);
+  /** Runs at most `budget` instructions, stopping before `until` (1: never); results land in `out` and `log`. */
+  run(budget: number, flags: number, until = 1): void {
+    native().run(this.ptr, budget, flags, until, this.out);
   }
 
   readReg(regid: number): number {

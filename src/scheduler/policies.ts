@@ -12,7 +12,7 @@
  */
 import { InputError } from '../errors.js';
 import type { Decision } from './schedule.js';
-import { Schedule } from './schedule.js';
+import { formatDecision, Schedule } from './schedule.js';
 
 export interface SchedulerView {
   /** cores that can run now, by id */
@@ -154,7 +154,7 @@ export class ReplayPolicy implements Policy {
     const core = 'core' in d ? d.core : d.wake;
     const ok = 'core' in d ? v.ready.includes(core) : v.wfe.includes(core);
     if (!ok) {
-      throw new ReplayDivergence(`${this.source}: decision ${this.at} (${'core' in d ? `${d.core}:${d.steps}` : `w${d.wake}`}) `
+      throw new ReplayDivergence(`${this.source}: decision ${this.at} (${formatDecision(d)}) `
         + `does not fit this run: core ${core} is not ${'core' in d ? 'ready' : 'in WFE'} at step ${v.step}`);
     }
     return d;

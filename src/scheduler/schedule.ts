@@ -5,6 +5,8 @@
  *
  * Text form (one line of decisions, whitespace-separated):
  *   `0:37`   core 0 runs 37 steps
+ *   `1@ipi_cpu_stop+0x8`  core 1 runs until its PC reaches that symbol (or it
+ *            blocks): hand-written schedules that survive firmware edits
  *   `w1`     core 1's WFE ends early (WFE is a hint; hardware may do this)
  * after the decisions, the run continues with the `then` policy (default:
  * `np`, each core runs until it blocks), so a shrunk schedule lists only the
@@ -16,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 
-export type Decision = { core: number; steps: number } | { wake: number };
+export type Decision = { core: number; steps: number; until?: string } | { wake: number };
 
 export class Schedule {
   readonly decisions: Decision[] = [];
@@ -28,7 +30,7 @@ export class Schedule {
   /** adds a decision, merging consecutive runs of the same core */
   push(d: Decision): void {
     const last = this.decisions[this.decisions.length - 1];
-    if ('core' in d && last && 'core' in last && last.core === d.core) {
+    if ('core' in d && d.until === undefined && last && 'core' in last && last.until === undefined && last.core === d.core) {
       last.steps += d.steps;
       return;
     }
@@ -53,7 +55,7 @@ export class Schedule {
   }
 
   toString(): string {
-    return this.decisions.map((d) => ('core' in d ? `${d.core}:${d.steps}` : `w${d.wake}`)).join(' ');
+    return this.decisions.map(formatDecision).join(' ');
   }
 
   toFile(header: Record<string, string | number> = {}): string {
@@ -84,12 +86,14 @@ export class Schedule {
     }
     for (const tok of body.split(/\s+/).filter(Boolean)) {
       const run = /^(\d+):(\d+)$/.exec(tok);
+      const until = /^(\d+)@([A-Za-z_.$][\w.$]*(?:\+0x[0-9a-fA-F]+|\+\d+)?)$/.exec(tok);
       const wake = /^w(\d+)$/.exec(tok);
-      const core = Number(run?.[1] ?? wake?.[1] ?? NaN);
-      if ((!run && !wake) || !(core < cores)) {
-        throw new InputError(`${source}: bad schedule token '${tok}' (expected CORE:STEPS or wCORE with CORE < ${cores})`);
+      const core = Number(run?.[1] ?? until?.[1] ?? wake?.[1] ?? NaN);
+      if ((!run && !wake && !until) || !(core < cores)) {
+        throw new InputError(`${source}: bad schedule token '${tok}' (expected CORE:STEPS, CORE@SYMBOL[+OFF] or wCORE with CORE < ${cores})`);
       }
       if (run) decisions.push({ core, steps: Number(run[2]) });
+      else if (until) decisions.push({ core, steps: Number.MAX_SAFE_INTEGER, until: until[2]! });
       else decisions.push({ wake: core });
     }
     return new Schedule(decisions, then);
@@ -104,4 +108,9 @@ export class Schedule {
     }
     return Schedule.parse(text, path, cores);
   }
+}
+
+export function formatDecision(d: Decision): string {
+  if ('wake' in d) return `w${d.wake}`;
+  return d.until !== undefined ? `${d.core}@${d.until}` : `${d.core}:${d.steps}`;
 }

@@ -24,8 +24,8 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, the
     const live = machine.cores.filter((c) => c.live);
     const ready = live.filter((c) => c.state === 'running').map((c) => c.id);
     if (ready.length === 0) return { verdict: 'deadlock', schedule: recorded };
+    if (ready.every((id) => machine.isRepeating(id))) return { verdict: 'livelock', schedule: recorded };
     const spinning = ready.filter((id) => machine.isSpinning(id));
-    if (spinning.length === ready.length) return { verdict: 'livelock', schedule: recorded };
     const wfe = live.filter((c) => c.state === 'wfe').map((c) => c.id);
     const view: SchedulerView = { ready, spinning, wfe, last, decisions, step: machine.steps };
     const d = policy.next(view);
@@ -36,7 +36,8 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, the
       continue;
     }
     if (last !== undefined && d.core !== last) machine.emit({ kind: 'switch', step: machine.steps, from: last, to: d.core });
-    const ran = machine.runCore(d.core, Math.min(d.steps, maxSteps - machine.steps), policy.untilVisible);
+    const until = d.until === undefined ? undefined : machine.resolve(d.until);
+    const ran = machine.runCore(d.core, Math.min(d.steps, maxSteps - machine.steps), policy.untilVisible && until === undefined, until);
     recorded.push({ core: d.core, steps: ran });
     last = d.core;
   }

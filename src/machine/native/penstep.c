@@ -35,7 +35,7 @@
 enum { EV_FETCH = 1, EV_READ = 2, EV_WRITE = 3 };
 enum {
   STOP_BUDGET = 0, STOP_TRAP = 1, STOP_SHARED = 2, STOP_MMIO = 3,
-  STOP_IRQ = 4, STOP_LOG_FULL = 5, STOP_ERROR = 6, STOP_INTR = 7,
+  STOP_IRQ = 4, STOP_LOG_FULL = 5, STOP_ERROR = 6, STOP_INTR = 7, STOP_UNTIL = 8,
 };
 enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, TRAP_SVC = 5 };
 
@@ -78,7 +78,7 @@ typedef struct pl_core {
   uint8_t *exec_pages; /* pages this engine holds translations of */
   uint32_t *stale;     /* pages to drop from this engine's cache before it runs */
   uint32_t nstale;
-  uint32_t flags, budget, retired;
+  uint32_t flags, budget, retired, until;
   int stop_after, reason;
   uint32_t *log, log_cap, log_len;
   uint32_t bad_addr, bad_type, intno;
@@ -159,6 +159,7 @@ static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
   }
   if (c->stop_after) { c->reason = c->stop_after; uc_emu_stop(uc); return; }
   if (c->retired >= c->budget) { c->reason = STOP_BUDGET; uc_emu_stop(uc); return; }
+  if (a == c->until) { c->reason = STOP_UNTIL; uc_emu_stop(uc); return; }
   if (c->log_len + LOG_RESERVE > c->log_cap) { c->reason = STOP_LOG_FULL; uc_emu_stop(uc); return; }
   if (r && a - r->base + size <= r->size) {
     uint32_t word = 0, t = classify(c, r->host + (a - r->base), size, &word);
@@ -353,10 +354,11 @@ static void state_hash(pl_core *c, uint32_t *out) {
   out[O_HASH_HI] = (uint32_t)(h >> 32);
 }
 
-/* run core c for at most `budget` instructions; see the enums above for out[] */
-int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t *out) {
+/* run core c for at most `budget` instructions, stopping before `until`
+   (1 = never: no instruction is at an odd address); out[] as the enums above */
+int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out) {
   if (c->nstale) drop_stale(c);
-  c->budget = budget; c->flags = flags; c->retired = 0; c->stop_after = 0;
+  c->budget = budget; c->flags = flags; c->until = until; c->retired = 0; c->stop_after = 0;
   c->reason = STOP_BUDGET; c->log_len = 0; c->trap = 0; c->trap_word = 0;
   c->bad_addr = 0; c->bad_type = 0; c->intno = 0;
   uint32_t pc = 0, cpsr = read_cpsr(c->uc);
