@@ -8,7 +8,7 @@ import { type Board, MAX_CORES, vexpressA9 } from './machine/board.js';
 import type { Hazard, MachineObserver } from './machine/events.js';
 import { Machine } from './machine/machine.js';
 import { attachChecks, type CheckOptions } from './checks/checks.js';
-import { parsePolicy, type Policy } from './scheduler/policies.js';
+import { parsePolicy, type Policy, ReplayPolicy } from './scheduler/policies.js';
 import { schedule as runScheduler } from './scheduler/scheduler.js';
 import type { Schedule } from './scheduler/schedule.js';
 import { initDisassembler } from './report/disasm.js';
@@ -95,6 +95,8 @@ export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machin
 /** Runs the loaded machine from reset under `policy`. */
 export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { result: RunResult; schedule: Schedule } {
   machine.reset();
+  // a replay file made by exploration names the pages it switched on
+  if (policy instanceof ReplayPolicy && policy.schedule.pages) machine.setSharedPages(policy.schedule.pages);
   const maxSteps = o.maxSteps ?? DEFAULT_MAX_STEPS;
   const { verdict, schedule } = runScheduler(machine, policy, maxSteps);
   return { result: report(machine, verdict, schedule, policy.spec, o.quantum ?? 1), schedule };

@@ -3,33 +3,13 @@
  * as expected, 1 a property failed, 2 bad input (one line naming the file,
  * address or option).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { emit, parseInteger, parseRange } from './options.js';
 import { InputError } from '../errors.js';
 import { formatRun } from '../report/human.js';
 import { DEFAULT_MAX_STEPS, runFirmware } from '../run.js';
 import { registerExplore } from './explore.js';
 import { registerDemo } from './demo.js';
-
-export function parseInteger(name: string, min = 0) {
-  return (v: string): number => {
-    const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? Number(v) : NaN;
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got '${v}'`);
-    return n;
-  };
-}
-
-export function parseRange(v: string, prev: [number, number][] = []): [number, number][] {
-  const m = /^(0x[0-9a-f]+|\d+):(0x[0-9a-f]+|\d+)$/i.exec(v);
-  const n = (s: string) => (s.toLowerCase().startsWith('0x') ? parseInt(s, 16) : Number(s));
-  if (!m || n(m[1]!) >= n(m[2]!) || n(m[2]!) > 0x100000000) {
-    throw new InvalidArgumentError(`expected START:END with START < END (e.g. 0x48000000:0x48010000), got '${v}'`);
-  }
-  return [...prev, [n(m[1]!), n(m[2]!)]];
-}
-
-export function emit(json: boolean, value: unknown, human: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
-}
 
 const program = new Command('penlab')
   .description('Lockstep testbed for ARMv7 multi-core bring-up and shutdown code on Unicorn-emulated Cortex-A9 cores')

@@ -57,11 +57,19 @@ export class Machine implements DeviceHost {
   /**
    * Per core: `seen` register-state hashes since memory last changed (a
    * repeat means the core is in a loop nothing can end: livelock material),
-   * and `quiet` turns that ended at a shared access with memory unchanged
-   * (a waiting core, even if it counts its polls: its turn goes to others).
+   * and the shared reads its turns ended at, by PC: a core back at a PC
+   * reading the same word with the same value, having changed nothing since,
+   * is polling (waiting, even if it counts its polls) for as long as the
+   * word keeps that value, and its turn goes to others.
    */
-  private spin: { epoch: number; seen: Set<number>; repeating: boolean; lastEpoch: number; quiet: number }[];
+  private spin: {
+    epoch: number; seen: Set<number>; repeating: boolean;
+    polls: Map<number, { address: number; size: number; value: number }>;
+    polling: { address: number; size: number; value: number } | undefined;
+  }[];
   steps = 0;
+  /** instructions each core has retired in this run */
+  readonly retired: number[] = [];
   ending: Ending | undefined;
   /** a hazard was found and the run should stop at the next boundary */
   stopRequested = false;
@@ -103,7 +111,8 @@ export class Machine implements DeviceHost {
       this.cores.push(core);
     }
     this.initial = this.cores.map((c) => c.native.saveContext());
-    this.spin = this.cores.map(() => ({ epoch: -1, seen: new Set<number>(), repeating: false, lastEpoch: -1, quiet: 0 }));
+    this.retired.push(...this.cores.map(() => 0));
+    this.spin = this.cores.map(() => ({ epoch: -1, seen: new Set<number>(), repeating: false, polls: new Map(), polling: undefined }));
   }
 
   // ---- DeviceHost ----
@@ -163,6 +172,34 @@ export class Machine implements DeviceHost {
     return this.ending !== undefined || this.stopRequested;
   }
 
+  /** Which RAM pages are scheduling points: ranges of [address, pages], or all of them. */
+  setSharedPages(pages: [number, number][] | 'all'): void {
+    const shared = this.bus.native.pageShared;
+    if (pages === 'all') { shared.fill(1); return; }
+    shared.fill(0);
+    for (const [address, count] of pages) {
+      if (!this.bus.isRam(address, count * PAGE) || address % PAGE) throw new InputError(`pages 0x${address.toString(16)}+${count}: not whole RAM pages`);
+      shared.fill(1, this.pageIndex(address), this.pageIndex(address) + count);
+    }
+  }
+
+  sharedPages(): [number, number][] {
+    const shared = this.bus.native.pageShared;
+    const out: [number, number][] = [];
+    let index = 0;
+    for (const r of this.bus.ram) {
+      for (let i = 0; i < r.size / PAGE; i++) {
+        if (!shared[index + i]) continue;
+        const a = r.base + i * PAGE;
+        const last = out[out.length - 1];
+        if (last && last[0] + last[1] * PAGE === a) last[1]++;
+        else out.push([a, 1]);
+      }
+      index += r.size / PAGE;
+    }
+    return out;
+  }
+
   /** called at every reset (detectors drop what they learned) */
   onReset(fn: () => void): void {
     this.resetHooks.push(fn);
@@ -193,10 +230,15 @@ export class Machine implements DeviceHost {
     this.console.length = 0;
     this.hazards.length = 0;
     this.steps = 0;
+    this.retired.fill(0);
     this.ending = undefined;
     this.stopRequested = false;
     this.deviceFault = undefined;
-    for (const s of this.spin) Object.assign(s, { epoch: -1, repeating: false, lastEpoch: -1, quiet: 0 }).seen.clear();
+    for (const s of this.spin) {
+      Object.assign(s, { epoch: -1, repeating: false, polling: undefined });
+      s.seen.clear();
+      s.polls.clear();
+    }
     for (const fn of this.resetHooks) fn();
   }
 
@@ -240,7 +282,11 @@ export class Machine implements DeviceHost {
   isSpinning(id: number): boolean {
     const s = this.spin[id]!;
     const epoch = this.bus.native.epoch;
-    return (s.repeating && s.epoch === epoch) || (s.quiet >= 2 && s.lastEpoch === epoch);
+    if (s.repeating && s.epoch === epoch) return true;
+    const p = s.polling;
+    if (!p) return false;
+    const now = p.size === 4 ? this.bus.readU32(p.address) : p.size === 2 ? this.bus.readU16(p.address) : this.bus.readU8(p.address);
+    return now === p.value;
   }
 
   /** a core whose whole state has repeated with memory unchanged: it can never get anywhere alone */
@@ -280,7 +326,7 @@ export class Machine implements DeviceHost {
       this.steps += retired;
       done += retired;
       const reason = o[Out.Reason]!;
-      if (retired) this.noteState(id, o[Out.HashLo]!, o[Out.HashHi]!, untilVisible && reason === Stop.Shared);
+      if (retired) this.noteState(id, o, untilVisible && reason === Stop.Shared && o[Out.LastWrite] === 0);
       if (this.raiseDeviceFault()) break;
       if (reason === Stop.Error) {
         this.fault(id, this.describeError(core, o));
@@ -301,6 +347,7 @@ export class Machine implements DeviceHost {
         break;
       }
     }
+    this.retired[id] = this.retired[id]! + done;
     return done;
   }
 
@@ -310,14 +357,21 @@ export class Machine implements DeviceHost {
     return f !== undefined;
   }
 
-  private noteState(id: number, lo: number, hi: number, atSharedAccess: boolean): void {
+  private noteState(id: number, o: Uint32Array, atSharedRead: boolean): void {
     const s = this.spin[id]!;
-    const epoch = this.bus.native.epoch;
-    if (atSharedAccess) {
-      s.quiet = epoch === s.lastEpoch ? s.quiet + 1 : 0;
-      s.lastEpoch = epoch;
+    if (o[Out.Writes]) {
+      s.polls.clear();
+      s.polling = undefined;
     }
-    const key = hi * 0x100000000 + lo;
+    if (atSharedRead) {
+      const pc = this.cores[id]!.pc;
+      const read = { address: o[Out.LastAddr]!, size: o[Out.LastSize]!, value: o[Out.LastValue]! };
+      const before = s.polls.get(pc);
+      s.polling = before && before.address === read.address && before.value === read.value ? read : undefined;
+      if (s.polls.size < 64 || before) s.polls.set(pc, read);
+    }
+    const epoch = this.bus.native.epoch;
+    const key = o[Out.HashHi]! * 0x100000000 + o[Out.HashLo]!;
     if (s.epoch !== epoch || s.seen.size >= SPIN_MEMORY) {
       s.epoch = epoch;
       s.seen.clear();

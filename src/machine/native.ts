@@ -40,7 +40,8 @@ export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, 
 /** Layout of pl_run's out[] (penstep.c, O_*). */
 export const Out = {
   Err: 0, Reason: 1, Retired: 2, Pc: 3, Cpsr: 4, LogLen: 5, Trap: 6, TrapWord: 7,
-  BadAddr: 8, BadType: 9, HashLo: 10, HashHi: 11, Intno: 12, TrapSize: 13, Count: 16,
+  BadAddr: 8, BadType: 9, HashLo: 10, HashHi: 11, Intno: 12, TrapSize: 13,
+  LastAddr: 14, LastSize: 15, LastValue: 16, LastWrite: 17, Writes: 18, Count: 20,
 } as const;
 
 /** Event kinds in a core's access log: three words each (kind | size << 8, address, value). */

@@ -25,6 +25,8 @@ export interface SchedulerView {
   /** decisions taken so far in this run */
   decisions: number;
   step: number;
+  /** instructions each core has retired in this run */
+  retired: number[];
 }
 
 export interface Policy {
@@ -91,13 +93,18 @@ export class RandomPolicy implements Policy {
 /** steps a core may run in one non-preemptive turn before the scheduler looks again */
 export const TURN = 100_000;
 
+/** np's choice: the last core while it can go and is not spinning, else the next in id order */
+export function nonPreemptiveChoice(v: SchedulerView): number {
+  const c = candidates(v);
+  const keep = v.last !== undefined && c.includes(v.last) && !v.spinning.includes(v.last);
+  return keep ? v.last! : nextAfter(c, v.last);
+}
+
 export class NonPreemptive implements Policy {
   readonly untilVisible = true;
   readonly spec = 'np';
   next(v: SchedulerView): Decision {
-    const c = candidates(v);
-    const core = v.last !== undefined && c.includes(v.last) ? v.last : nextAfter(c, v.last);
-    return { core, steps: TURN };
+    return { core: nonPreemptiveChoice(v), steps: TURN };
   }
 }
 
@@ -111,6 +118,8 @@ export class PctPolicy implements Policy {
   readonly untilVisible = true;
   private readonly priority: number[];
   private readonly changes: number[];
+  /** decisions so far at which more than one core could go: the k of PCT */
+  private contended = 0;
   constructor(readonly depth: number, readonly seed: number, cores: number, points: number) {
     const rng = new Rng(seed);
     const order = Array.from({ length: cores }, (_, i) => i);
@@ -126,38 +135,70 @@ export class PctPolicy implements Policy {
     return `pct:${this.depth}:${this.seed}`;
   }
   next(v: SchedulerView): Decision {
-    const at = this.changes.indexOf(v.decisions);
-    if (at >= 0 && v.last !== undefined) this.priority[v.last] = at; // below every initial priority
     const c = candidates(v);
+    if (c.length > 1) {
+      this.contended++;
+      const at = this.changes.indexOf(this.contended);
+      if (at >= 0 && v.last !== undefined) this.priority[v.last] = at; // below every initial priority
+    }
     const core = c.reduce((best, id) => (this.priority[id]! > this.priority[best]! ? id : best), c[0]!);
     return { core, steps: TURN };
   }
 }
 
-/** Follows a schedule's decisions, then hands over to its `then` policy. */
+/**
+ * Follows a schedule's decisions, then hands over to its `then` policy.
+ * Switch tokens (`0#412>1`) run the non-preemptive default between them.
+ */
 export class ReplayPolicy implements Policy {
   private at = 0;
   private readonly rest: Policy;
+  readonly untilVisible = true;
   constructor(readonly schedule: Schedule, readonly source: string, quantum: number, cores: number) {
     this.rest = parsePolicy(schedule.then, { quantum, cores });
   }
   get spec(): string {
     return `replay:${this.source}`;
   }
-  get untilVisible(): boolean {
-    return this.at >= this.schedule.decisions.length && this.rest.untilVisible;
+  private diverge(d: Decision, v: SchedulerView, why: string): never {
+    throw new ReplayDivergence(`${this.source}: decision ${this.at + 1} (${formatDecision(d)}) does not fit this run: ${why} at step ${v.step}`);
   }
   next(v: SchedulerView): Decision {
     const d = this.schedule.decisions[this.at];
-    if (!d) return this.rest.next(v);
+    if (!d) {
+      const r = this.rest.next(v);
+      return 'core' in r ? { ...r, visible: r.visible ?? this.rest.untilVisible } : r;
+    }
+    if ('at' in d) {
+      const fires = d.at === 'start' ? v.last === undefined : v.last === d.at.core && v.retired[d.at.core] === d.at.count;
+      if (fires) {
+        this.at++;
+        if ('wake' in d.then) {
+          if (!v.wfe.includes(d.then.wake)) this.diverge(d, v, `core ${d.then.wake} is not in WFE`);
+          return { wake: d.then.wake };
+        }
+        if (!v.ready.includes(d.then.core)) this.diverge(d, v, `core ${d.then.core} is not ready`);
+        return this.capped(d.then.core, v);
+      }
+      if (d.at === 'start') this.diverge(d, v, 'the run has started');
+      if (v.retired[d.at.core]! > d.at.count) this.diverge(d, v, `core ${d.at.core} is past instruction ${d.at.count}`);
+      return this.capped(nonPreemptiveChoice(v), v);
+    }
     this.at++;
     const core = 'core' in d ? d.core : d.wake;
     const ok = 'core' in d ? v.ready.includes(core) : v.wfe.includes(core);
-    if (!ok) {
-      throw new ReplayDivergence(`${this.source}: decision ${this.at} (${formatDecision(d)}) `
-        + `does not fit this run: core ${core} is not ${'core' in d ? 'ready' : 'in WFE'} at step ${v.step}`);
+    if (!ok) this.diverge(d, v, `core ${core} is not ${'core' in d ? 'ready' : 'in WFE'}`);
+    return 'core' in d ? { ...d, visible: false } : d;
+  }
+  /** np's turn for `core`, ending exactly where the next switch token wants it */
+  private capped(core: number, v: SchedulerView): Decision {
+    const next = this.schedule.decisions[this.at];
+    let steps = TURN;
+    if (next && 'at' in next && next.at !== 'start' && next.at.core === core) {
+      steps = next.at.count - v.retired[core]!;
+      if (steps <= 0) this.diverge(next, v, `core ${core} would run past instruction ${next.at.count}`);
     }
-    return d;
+    return { core, steps, visible: true };
   }
 }
 

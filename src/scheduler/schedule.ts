@@ -8,6 +8,10 @@
  *   `1@ipi_cpu_stop+0x8`  core 1 runs until its PC reaches that symbol (or it
  *            blocks): hand-written schedules that survive firmware edits
  *   `w1`     core 1's WFE ends early (WFE is a hint; hardware may do this)
+ *   `0#412>1`  when core 0 has retired 412 instructions, switch to core 1
+ *   `0#412>w1` ... or end core 1's WFE early; `start>1` at the first decision
+ * (switch tokens run the default policy, np, between them: exploration
+ * writes its failures this way, one token per preemption)
  * after the decisions, the run continues with the `then` policy (default:
  * `np`, each core runs until it blocks), so a shrunk schedule lists only the
  * decisions that matter.
@@ -18,10 +22,27 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 
-export type Decision = { core: number; steps: number; until?: string } | { wake: number };
+export type Decision =
+  | { core: number; steps: number; until?: string; visible?: boolean }
+  | { wake: number }
+  | Switch;
+
+/**
+ * A choice made against the default (non-preemptive) policy: when core
+ * `at.core` has retired `at.count` instructions (or at the very start), run
+ * another core, or end a core's WFE early. Counts are per core, so a schedule
+ * of switches survives any change in where the scheduler looks.
+ */
+export interface Switch {
+  at: { core: number; count: number } | 'start';
+  then: { core: number } | { wake: number };
+}
 
 export class Schedule {
   readonly decisions: Decision[] = [];
+
+  /** pages whose accesses are scheduling points ([address, pages]); absent: every RAM page */
+  pages?: [number, number][];
 
   constructor(decisions: Decision[] = [], readonly then = 'np') {
     for (const d of decisions) this.push(d);
@@ -30,7 +51,7 @@ export class Schedule {
   /** adds a decision, merging consecutive runs of the same core */
   push(d: Decision): void {
     const last = this.decisions[this.decisions.length - 1];
-    if ('core' in d && d.until === undefined && last && 'core' in last && last.until === undefined && last.core === d.core) {
+    if ('core' in d && d.until === undefined && last && 'core' in last && last.until === undefined && last.core === d.core && last.visible === d.visible) {
       last.steps += d.steps;
       return;
     }
@@ -38,9 +59,9 @@ export class Schedule {
     this.decisions.push({ ...d });
   }
 
-  /** context switches: boundaries between runs of different cores */
+  /** context switches: switch tokens, and boundaries between runs of different cores */
   get switches(): number {
-    let n = 0;
+    let n = this.decisions.filter((d) => 'at' in d).length;
     let prev: number | undefined;
     for (const d of this.decisions) {
       if (!('core' in d)) continue;
@@ -51,7 +72,7 @@ export class Schedule {
   }
 
   get earlyWakes(): number {
-    return this.decisions.filter((d) => 'wake' in d).length;
+    return this.decisions.filter((d) => 'wake' in d || ('then' in d && 'wake' in d.then)).length;
   }
 
   toString(): string {
@@ -60,6 +81,7 @@ export class Schedule {
 
   toFile(header: Record<string, string | number> = {}): string {
     const lines = ['# penlab schedule v1', `then: ${this.then}`];
+    if (this.pages) lines.push(`pages: ${this.pages.map(([a, n]) => `0x${a.toString(16)}+${n}`).join(' ')}`);
     for (const [k, v] of Object.entries(header)) lines.push(`${k}: ${v}`);
     lines.push(this.toString(), '');
     return lines.join('\n');
@@ -68,6 +90,7 @@ export class Schedule {
   static parse(text: string, source: string, cores: number): Schedule {
     const decisions: Decision[] = [];
     let then = 'np';
+    let pages: [number, number][] | undefined;
     let body = text;
     if (text.startsWith('# penlab schedule')) {
       const lines = text.split('\n');
@@ -78,6 +101,7 @@ export class Schedule {
         const m = /^([a-z-]+):\s*(.*)$/.exec(line);
         if (m && !/^\d/.test(line)) {
           if (m[1] === 'then') then = m[2]!;
+          if (m[1] === 'pages') pages = parsePages(m[2]!, source);
           continue;
         }
         rest.push(line);
@@ -85,6 +109,19 @@ export class Schedule {
       body = rest.join(' ');
     }
     for (const tok of body.split(/\s+/).filter(Boolean)) {
+      const sw = /^(?:(\d+)#(\d+)|start)>(w?)(\d+)$/.exec(tok);
+      if (sw) {
+        const from = sw[1] === undefined ? undefined : Number(sw[1]);
+        const to = Number(sw[4]);
+        if ((from !== undefined && from >= cores) || to >= cores) {
+          throw new InputError(`${source}: bad schedule token '${tok}' (no core ${Math.max(from ?? 0, to)} on a ${cores}-core board)`);
+        }
+        decisions.push({
+          at: from === undefined ? 'start' : { core: from, count: Number(sw[2]) },
+          then: sw[3] ? { wake: to } : { core: to },
+        });
+        continue;
+      }
       const run = /^(\d+):(\d+)$/.exec(tok);
       const until = /^(\d+)@([A-Za-z_.$][\w.$]*(?:\+0x[0-9a-fA-F]+|\+\d+)?)$/.exec(tok);
       const wake = /^w(\d+)$/.exec(tok);
@@ -96,7 +133,9 @@ export class Schedule {
       else if (until) decisions.push({ core, steps: Number.MAX_SAFE_INTEGER, until: until[2]! });
       else decisions.push({ wake: core });
     }
-    return new Schedule(decisions, then);
+    const schedule = new Schedule(decisions, then);
+    if (pages) schedule.pages = pages;
+    return schedule;
   }
 
   static load(path: string, cores: number): Schedule {
@@ -110,7 +149,19 @@ export class Schedule {
   }
 }
 
+function parsePages(text: string, source: string): [number, number][] {
+  return text.split(/\s+/).filter(Boolean).map((t) => {
+    const m = /^0x([0-9a-f]+)\+(\d+)$/i.exec(t);
+    if (!m) throw new InputError(`${source}: bad pages entry '${t}' (expected 0xADDRESS+PAGES)`);
+    return [parseInt(m[1]!, 16), Number(m[2])];
+  });
+}
+
 export function formatDecision(d: Decision): string {
+  if ('at' in d) {
+    const at = d.at === 'start' ? 'start' : `${d.at.core}#${d.at.count}`;
+    return `${at}>${'wake' in d.then ? `w${d.then.wake}` : d.then.core}`;
+  }
   if ('wake' in d) return `w${d.wake}`;
   return d.until !== undefined ? `${d.core}@${d.until}` : `${d.core}:${d.steps}`;
 }

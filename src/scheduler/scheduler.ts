@@ -27,7 +27,7 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, the
     if (ready.every((id) => machine.isRepeating(id))) return { verdict: 'livelock', schedule: recorded };
     const spinning = ready.filter((id) => machine.isSpinning(id));
     const wfe = live.filter((c) => c.state === 'wfe').map((c) => c.id);
-    const view: SchedulerView = { ready, spinning, wfe, last, decisions, step: machine.steps };
+    const view: SchedulerView = { ready, spinning, wfe, last, decisions, step: machine.steps, retired: machine.retired };
     const d = policy.next(view);
     decisions++;
     if ('wake' in d) {
@@ -35,9 +35,11 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, the
       recorded.push(d);
       continue;
     }
+    if ('at' in d) throw new Error(`policy ${policy.spec} returned a switch token`);
     if (last !== undefined && d.core !== last) machine.emit({ kind: 'switch', step: machine.steps, from: last, to: d.core });
     const until = d.until === undefined ? undefined : machine.resolve(d.until);
-    const ran = machine.runCore(d.core, Math.min(d.steps, maxSteps - machine.steps), policy.untilVisible && until === undefined, until);
+    const visible = (d.visible ?? policy.untilVisible) && until === undefined;
+    const ran = machine.runCore(d.core, Math.min(d.steps, maxSteps - machine.steps), visible, until);
     recorded.push({ core: d.core, steps: ran });
     last = d.core;
   }

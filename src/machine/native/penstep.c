@@ -27,6 +27,8 @@
 #include <unicorn/unicorn.h>
 
 #define PAGE_SHIFT 12
+#define CHUNK_SHIFT 4 /* code is tracked per 16 bytes: data beside code is no code write */
+#define STALE_CAP 1024
 #define MAX_REGIONS 8
 #define MAX_CORES 8
 /* an LDM/STM logs at most 16 accesses plus the fetch: keep room for two */
@@ -48,7 +50,8 @@ enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, 
 /* out[] layout, shared with src/machine/native.ts */
 enum {
   O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD,
-  O_BAD_ADDR, O_BAD_TYPE, O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE, O_COUNT
+  O_BAD_ADDR, O_BAD_TYPE, O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE,
+  O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_WRITES, O_COUNT
 };
 
 typedef struct {
@@ -75,9 +78,12 @@ typedef struct pl_core {
   pl_bus *bus;
   int id;
   uc_hook h_code, h_mem, h_bad, h_intr;
-  uint8_t *exec_pages; /* pages this engine holds translations of */
-  uint32_t *stale;     /* pages to drop from this engine's cache before it runs */
+  uint8_t *exec_pages;   /* pages this engine holds translations of */
+  uint8_t *exec_chunks;  /* bit per 16 bytes of RAM this engine has translated */
+  struct { uint32_t start, end; } stale[STALE_CAP]; /* ranges to drop from its cache before it runs */
   uint32_t nstale;
+  int stale_all;         /* too many ranges: drop every page it executed from */
+  uint32_t last_addr, last_size, last_value, last_write, writes;
   uint32_t flags, budget, retired, until;
   int stop_after, reason;
   uint32_t *log, log_cap, log_len;
@@ -136,8 +142,14 @@ static uint32_t classify(pl_core *c, const uint8_t *p, uint32_t size, uint32_t *
   return (read_cpsr(c->uc) & 0x20) ? thumb : arm;
 }
 
+static inline uint32_t global_off(pl_region *r, uint32_t a) {
+  return (r->first_page << PAGE_SHIFT) + (a - r->base);
+}
+
 static inline void mark_exec(pl_core *c, pl_region *r, uint32_t a) {
-  uint32_t pg = r->first_page + ((a - r->base) >> PAGE_SHIFT);
+  uint32_t g = global_off(r, a);
+  uint32_t pg = g >> PAGE_SHIFT, ch = g >> CHUNK_SHIFT;
+  c->exec_chunks[ch >> 3] |= (uint8_t)(1u << (ch & 7));
   if (!c->exec_pages[pg]) {
     c->exec_pages[pg] = 1;
     c->bus->page_users[pg] |= (uint8_t)(1u << c->id);
@@ -172,10 +184,32 @@ static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
   c->retired++;
 }
 
-static void queue_stale(pl_core *o, uint32_t pg) {
-  if (o->exec_pages[pg]) {
-    o->exec_pages[pg] = 0;
-    o->stale[o->nstale++] = pg; /* at most once per page: exec bit cleared */
+/* core o must not run translations of [a, a+len) made before now */
+static void queue_stale(pl_core *o, uint32_t a, uint32_t len) {
+  if (o->stale_all) return;
+  if (o->nstale) {
+    uint32_t i = o->nstale - 1;
+    if (a >= o->stale[i].start && a <= o->stale[i].end) { /* extends the last range: a copy loop */
+      if (a + len > o->stale[i].end) o->stale[i].end = a + len;
+      return;
+    }
+  }
+  if (o->nstale == STALE_CAP) { o->stale_all = 1; return; }
+  o->stale[o->nstale].start = a;
+  o->stale[o->nstale].end = a + len;
+  o->nstale++;
+}
+
+/* a write to [g, g+size) of RAM (global offsets) at address a: other engines that translated it drop it */
+static void written(pl_core *c, uint32_t g, uint32_t a, uint32_t size) {
+  pl_bus *b = c->bus;
+  uint32_t first = g >> CHUNK_SHIFT, last = (g + size - 1) >> CHUNK_SHIFT;
+  for (int i = 0; i < b->ncores; i++) {
+    pl_core *o = b->cores[i];
+    if (o == c) continue; /* an engine sees its own writes to code */
+    for (uint32_t ch = first; ch <= last; ch++) {
+      if (o->exec_chunks[ch >> 3] & (1u << (ch & 7))) { queue_stale(o, a, size); break; }
+    }
   }
 }
 
@@ -191,21 +225,21 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
   uint32_t pg = r->first_page + (off >> PAGE_SHIFT);
   uint32_t pg_end = r->first_page + ((off + size - 1) >> PAGE_SHIFT);
   b->page_users[pg] |= (uint8_t)(1u << c->id);
+  c->last_addr = a;
+  c->last_size = (uint32_t)size;
+  c->last_write = type == UC_MEM_WRITE;
   if (type == UC_MEM_WRITE) {
     b->page_dirty[pg] = b->page_dirty[pg_end] = 1;
-    for (int i = 0; i < b->ncores; i++) {
-      pl_core *o = b->cores[i];
-      if (o == c) continue; /* an engine sees its own writes to code */
-      queue_stale(o, pg);
-      if (pg_end != pg) queue_stale(o, pg_end);
-    }
+    written(c, global_off(r, a), a, (uint32_t)size);
     uint64_t v = (uint64_t)value;
-    if (memcmp(r->host + off, &v, (size_t)size) != 0) b->epoch++;
+    if (memcmp(r->host + off, &v, (size_t)size) != 0) { b->epoch++; c->writes++; }
+    c->last_value = (uint32_t)v;
     if (c->flags & F_LOG_ACCESS) log3(c, EV_WRITE | ((uint32_t)size << 8), a, (uint32_t)v);
-  } else if (c->flags & F_LOG_ACCESS) {
+  } else {
     uint32_t v = 0;
     memcpy(&v, r->host + off, size > 4 ? 4 : (size_t)size);
-    log3(c, EV_READ | ((uint32_t)size << 8), a, v);
+    c->last_value = v;
+    if (c->flags & F_LOG_ACCESS) log3(c, EV_READ | ((uint32_t)size << 8), a, v);
   }
   if ((c->flags & F_STOP_SHARED) && (b->page_shared[pg] || b->page_shared[pg_end]))
     c->stop_after = STOP_SHARED;
@@ -266,7 +300,8 @@ void pl_bus_host_wrote(pl_bus *b, uint32_t a, uint32_t len) {
     pl_region *r = find(b, (uint32_t)x);
     if (!r) continue;
     uint32_t pg = r->first_page + (((uint32_t)x - r->base) >> PAGE_SHIFT);
-    for (int i = 0; i < b->ncores; i++) queue_stale(b->cores[i], pg);
+    for (int i = 0; i < b->ncores; i++)
+      if (b->cores[i]->exec_pages[pg]) queue_stale(b->cores[i], (uint32_t)x, 0x1000);
   }
   b->epoch++;
 }
@@ -286,7 +321,7 @@ int pl_core_open(pl_bus *b, int id, uint32_t cpu_model, uint32_t *log, uint32_t 
   pl_core *c = calloc(1, sizeof(pl_core));
   c->bus = b; c->id = id; c->log = log; c->log_cap = log_cap;
   c->exec_pages = calloc(b->npages ? b->npages : 1, 1);
-  c->stale = calloc(b->npages ? b->npages : 1, sizeof(uint32_t));
+  c->exec_chunks = calloc(b->npages ? (size_t)b->npages << (PAGE_SHIFT - CHUNK_SHIFT - 3) : 1, 1);
   uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_ARM, &c->uc);
   if (e) goto fail;
   /* the CPU model must be chosen before anything else touches the engine */
@@ -306,7 +341,7 @@ int pl_core_open(pl_bus *b, int id, uint32_t cpu_model, uint32_t *log, uint32_t 
   return UC_ERR_OK;
 fail:
   if (c->uc) uc_close(c->uc);
-  free(c->exec_pages); free(c->stale); free(c);
+  free(c->exec_pages); free(c->exec_chunks); free(c);
   return e;
 }
 
@@ -318,23 +353,29 @@ void pl_core_close(pl_core *c) {
   for (int i = 0; i < b->ncores; i++)
     if (b->cores[i] == c) { b->cores[i] = b->cores[--b->ncores]; break; }
   uc_close(c->uc);
-  free(c->exec_pages); free(c->stale); free(c);
+  free(c->exec_pages); free(c->exec_chunks); free(c);
+}
+
+static void remove_tbs(pl_core *c, uint64_t start, uint64_t end) {
+  uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), start, end);
 }
 
 static void drop_stale(pl_core *c) {
   pl_bus *b = c->bus;
-  for (uint32_t i = 0; i < c->nstale; i++) {
-    uint32_t pg = c->stale[i];
+  if (c->stale_all) {
     for (int j = 0; j < b->nr; j++) {
       pl_region *r = &b->r[j];
-      if (pg - r->first_page < (r->size >> PAGE_SHIFT)) {
-        uint64_t start = r->base + ((uint64_t)(pg - r->first_page) << PAGE_SHIFT);
-        uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), start, start + (1u << PAGE_SHIFT));
-        break;
-      }
+      for (uint32_t p = 0; p < (r->size >> PAGE_SHIFT); p++)
+        if (c->exec_pages[r->first_page + p]) {
+          uint64_t start = r->base + ((uint64_t)p << PAGE_SHIFT);
+          remove_tbs(c, start, start + (1u << PAGE_SHIFT));
+        }
     }
+  } else {
+    for (uint32_t i = 0; i < c->nstale; i++) remove_tbs(c, c->stale[i].start, c->stale[i].end);
   }
   c->nstale = 0;
+  c->stale_all = 0;
 }
 
 static void state_hash(pl_core *c, uint32_t *out) {
@@ -357,7 +398,8 @@ static void state_hash(pl_core *c, uint32_t *out) {
 /* run core c for at most `budget` instructions, stopping before `until`
    (1 = never: no instruction is at an odd address); out[] as the enums above */
 int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out) {
-  if (c->nstale) drop_stale(c);
+  if (c->nstale || c->stale_all) drop_stale(c);
+  c->last_addr = c->last_size = c->last_value = c->last_write = c->writes = 0;
   c->budget = budget; c->flags = flags; c->until = until; c->retired = 0; c->stop_after = 0;
   c->reason = STOP_BUDGET; c->log_len = 0; c->trap = 0; c->trap_word = 0;
   c->bad_addr = 0; c->bad_type = 0; c->intno = 0;
@@ -382,6 +424,11 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   out[O_BAD_TYPE] = c->bad_type;
   out[O_INTNO] = c->intno;
   out[O_TRAP_SIZE] = c->trap_size;
+  out[O_LAST_ADDR] = c->last_addr;
+  out[O_LAST_SIZE] = c->last_size;
+  out[O_LAST_VALUE] = c->last_value;
+  out[O_LAST_WRITE] = c->last_write;
+  out[O_WRITES] = c->writes;
   if (flags & F_HASH) state_hash(c, out);
   return e;
 }

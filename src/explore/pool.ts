@@ -1,0 +1,73 @@
+/**
+ * Where runs execute: in this thread (one session) or on worker threads (one
+ * session each). Results come back in the order the specs went in.
+ */
+import { Worker } from 'node:worker_threads';
+import type { RunOptions } from '../run.js';
+import { ExploreSession, type RunRecord, type RunSpec, type SessionInfo } from './session.js';
+
+export interface Executor {
+  readonly info: SessionInfo;
+  run(specs: RunSpec[]): Promise<RunRecord[]>;
+  close(): Promise<void>;
+}
+
+export class LocalExecutor implements Executor {
+  readonly info: SessionInfo;
+  constructor(readonly session: ExploreSession) {
+    this.info = session.info;
+  }
+  async run(specs: RunSpec[]): Promise<RunRecord[]> {
+    return specs.map((s) => this.session.run(s));
+  }
+  async close(): Promise<void> {}
+}
+
+type Reply = { type: 'ready'; info: SessionInfo } | { type: 'done'; id: number; record: RunRecord } | { type: 'error'; id: number; message: string };
+
+export class WorkerPool implements Executor {
+  private constructor(private readonly workers: Worker[], readonly info: SessionInfo) {}
+
+  static async start(path: string, options: RunOptions, jobs: number): Promise<WorkerPool> {
+    const workers: Worker[] = [];
+    const infos = await Promise.all(Array.from({ length: jobs }, () => new Promise<SessionInfo>((resolve, reject) => {
+      const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { path, options } });
+      workers.push(w);
+      const onMessage = (m: Reply) => {
+        if (m.type === 'ready') { w.off('message', onMessage); resolve(m.info); }
+        if (m.type === 'error') reject(new Error(m.message));
+      };
+      w.on('message', onMessage);
+      w.once('error', reject);
+    })));
+    return new WorkerPool(workers, infos[0]!);
+  }
+
+  run(specs: RunSpec[]): Promise<RunRecord[]> {
+    const results = new Array<RunRecord>(specs.length);
+    let next = 0;
+    let finished = 0;
+    return new Promise((resolve, reject) => {
+      if (specs.length === 0) { resolve(results); return; }
+      const feed = (w: Worker) => {
+        if (next >= specs.length) return;
+        const id = next++;
+        const onMessage = (m: Reply) => {
+          if (m.type === 'ready' || m.id !== id) return;
+          w.off('message', onMessage);
+          if (m.type === 'error') { reject(new Error(m.message)); return; }
+          results[id] = m.record;
+          if (++finished === specs.length) resolve(results);
+          else feed(w);
+        };
+        w.on('message', onMessage);
+        w.postMessage({ type: 'run', id, spec: specs[id] });
+      };
+      for (const w of this.workers) feed(w);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,21 @@
+/** An exploration worker: one session (its own engines), runs specs on request. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { initDisassembler } from '../report/disasm.js';
+import { ExploreSession, type RunSpec } from './session.js';
+
+const port = parentPort!;
+const { path, options } = workerData as { path: string; options: ConstructorParameters<typeof ExploreSession>[1] };
+try {
+  await initDisassembler();
+  const session = new ExploreSession(path, options);
+  port.on('message', (m: { type: 'run'; id: number; spec: RunSpec }) => {
+    try {
+      port.postMessage({ type: 'done', id: m.id, record: session.run(m.spec) });
+    } catch (e) {
+      port.postMessage({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) });
+    }
+  });
+  port.postMessage({ type: 'ready', info: session.info });
+} catch (e) {
+  port.postMessage({ type: 'error', id: -1, message: e instanceof Error ? e.message : String(e) });
+}
