@@ -95,8 +95,8 @@ export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machin
 /** Runs the loaded machine from reset under `policy`. */
 export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { result: RunResult; schedule: Schedule } {
   machine.reset();
-  // a replay file made by exploration names the pages it switched on
-  if (policy instanceof ReplayPolicy && policy.schedule.pages) machine.setSharedPages(policy.schedule.pages);
+  // a replay file made by exploration names the words it switched at
+  if (policy instanceof ReplayPolicy && policy.schedule.shared) machine.setSharedWords(policy.schedule.shared);
   const maxSteps = o.maxSteps ?? DEFAULT_MAX_STEPS;
   const { verdict, schedule } = runScheduler(machine, policy, maxSteps);
   return { result: report(machine, verdict, schedule, policy.spec, o.quantum ?? 1), schedule };

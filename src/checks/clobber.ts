@@ -5,7 +5,7 @@
  * page with code is no false alarm. Reported at the write.
  */
 import type { Machine } from '../machine/machine.js';
-import type { MachineObserver } from '../machine/events.js';
+import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import { disassemble } from '../report/disasm.js';
 import { AddressSet } from './address-set.js';
 
@@ -30,6 +30,14 @@ export class ClobberDetector implements MachineObserver {
     for (const s of this.fetched) s.clear();
     for (const m of this.code) m.clear();
     this.inSafe.fill(false);
+  }
+
+  event(e: MachineEvent): void {
+    // a core that is off executes nothing: what it ran before cannot be clobbered under it
+    if (e.kind === 'power' && !e.on) {
+      this.fetched[e.core]!.clear();
+      this.code[e.core]!.clear();
+    }
   }
 
   fetch(core: number, _step: number, pc: number, size: number): void {

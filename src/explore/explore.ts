@@ -64,7 +64,7 @@ export interface ExploreResult {
   /** exhaustive: the preemption-bounded space was covered (not cut by --runs) */
   complete?: boolean;
   seed: number;
-  sharedPages: number;
+  sharedWords: number;
   contendedPoints: number;
 }
 
@@ -229,7 +229,7 @@ export async function explore(path: string, options: ExploreOptions = {}): Promi
     failures,
     ...(o.strategy === 'exhaustive' ? { complete: state.frames.length === 0 } : {}),
     seed: o.seed,
-    sharedPages: session.info.sharedPages,
+    sharedWords: session.info.sharedWords,
     contendedPoints: session.info.contendedPoints,
   };
   session.dispose();

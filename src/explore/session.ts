@@ -5,7 +5,7 @@
  */
 import { type FirmwareImage, loadFirmware } from '../elf/elf.js';
 import type { Machine } from '../machine/machine.js';
-import { NonPreemptive, PctPolicy, type Policy, ReplayPolicy } from '../scheduler/policies.js';
+import { NonPreemptive, PctPolicy, type Policy, ReplayPolicy, RoundRobin } from '../scheduler/policies.js';
 import { Schedule } from '../scheduler/schedule.js';
 import { boardFor, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
 import { ChoicePolicy, type ChoicePoint, EarlyWakeOracle, RandomExplore, SwitchRecorder } from './strategies.js';
@@ -26,8 +26,8 @@ export interface RunRecord {
 }
 
 export interface SessionInfo {
-  /** RAM pages accessed by more than one core in the probe: their accesses are scheduling points */
-  sharedPages: number;
+  /** RAM words one core writes and another uses, in the probe runs: their accesses are scheduling points */
+  sharedWords: number;
   /** decision points of the probe run where more than one core could go: PCT spreads its change points over these */
   contendedPoints: number;
 }
@@ -37,6 +37,8 @@ export class ExploreSession {
   readonly image: FirmwareImage;
   readonly oracle: EarlyWakeOracle;
   readonly info: SessionInfo;
+  /** the learned scheduling-point words, as [address, words] ranges */
+  readonly shared: [number, number][] = [];
 
   constructor(readonly path: string, readonly options: RunOptions) {
     const board = boardFor(options);
@@ -47,20 +49,43 @@ export class ExploreSession {
     this.info = this.probe();
   }
 
-  /** An np run and an rr run with every page a scheduling point; then only pages both cores used stay one. */
+  /**
+   * Probe runs (np, then rr) with every access a scheduling point, watching
+   * who reads, writes and executes each word. Only the words two cores use
+   * and one of them writes stay scheduling points: an access no other core
+   * can observe, like a literal-pool load, needs no decision.
+   */
   private probe(): SessionInfo {
-    const native = this.machine.bus.native;
-    native.pageShared.fill(1);
-    runOn(this.machine, new NonPreemptive(), this.options);
-    const users = native.pageUsers;
-    let shared = 0;
-    for (let p = 0; p < users.length; p++) {
-      const u = users[p]!;
-      const many = (u & (u - 1)) !== 0;
-      native.pageShared[p] = many ? 1 : 0;
-      if (many) shared++;
+    const use = new Map<number, number>(); // word -> readers | writers << 8 | fetchers << 16
+    const mark = (address: number, length: number, bit: number) => {
+      for (let w = address & ~3; w < address + length; w += 4) use.set(w, (use.get(w) ?? 0) | bit);
+    };
+    const unsubscribe = this.machine.events.subscribe({
+      read: (core, _s, address, size) => mark(address, size, 1 << core),
+      write: (core, _s, address, size) => mark(address, size, 1 << (core + 8)),
+      fetch: (core, _s, pc, size) => mark(pc, size, 1 << (core + 16)),
+    });
+    try {
+      runOn(this.machine, new NonPreemptive(), this.options);
+      runOn(this.machine, new RoundRobin(1), this.options);
+    } finally {
+      unsubscribe();
     }
-    // with the learned pages: how many decisions could go more than one way
+    const words: number[] = [];
+    for (const [w, u] of use) {
+      const writers = (u >>> 8) & 0xff;
+      const users = (u | (u >>> 8) | (u >>> 16)) & 0xff;
+      // some core writes it and some other core reads, writes or runs it
+      for (let c = 0; c < 8; c++) if (writers & (1 << c) && users & ~(1 << c)) { words.push(w); break; }
+    }
+    words.sort((a, b) => a - b);
+    for (const w of words) {
+      const last = this.shared[this.shared.length - 1];
+      if (last && last[0] + last[1] * 4 === w) last[1]++;
+      else this.shared.push([w, 1]);
+    }
+    this.machine.setSharedWords(this.shared);
+    // with the learned words: how many decisions could go more than one way
     let contended = 0;
     const np = new NonPreemptive();
     runOn(this.machine, {
@@ -70,7 +95,7 @@ export class ExploreSession {
         return np.next(v);
       },
     }, this.options);
-    return { sharedPages: shared, contendedPoints: Math.max(1, contended) };
+    return { sharedWords: words.length, contendedPoints: Math.max(1, contended) };
   }
 
   run(spec: RunSpec): RunRecord {
@@ -97,7 +122,7 @@ export class ExploreSession {
 
   /** a schedule as a replay file for this session: with the pages that were scheduling points */
   replayFile(schedule: Schedule, header: Record<string, string | number> = {}): string {
-    schedule.pages = this.machine.sharedPages();
+    schedule.shared = this.shared;
     return schedule.toFile({ firmware: this.path, ...header });
   }
 

@@ -23,6 +23,10 @@ export class Bus {
   readonly mappings: Mapping[] = [];
   /** set by the machine: a device refused an access (the run ends as a fault) */
   onDeviceError: (core: number, message: string) => void = () => {};
+  /** set by the machine: a core is about to touch a device (events so far must be in order first) */
+  beforeDeviceAccess: (core: number, write: boolean) => void = () => {};
+  /** set by the machine: what a device read returned */
+  afterDeviceRead: (core: number, address: number, value: number) => void = () => {};
 
   constructor(readonly board: Board) {
     for (const spec of [board.sram, board.dram] as RamSpec[]) {
@@ -52,15 +56,19 @@ export class Bus {
       };
       const where = (off: number) => `0x${(page + off).toString(16).padStart(8, '0')}`;
       core.mapMmio(page, 0x1000, (off, size) => {
+        this.beforeDeviceAccess(core.id, false);
         try {
           const hit = find(off);
           if (!hit) throw new DeviceError(`read of unmapped device address ${where(off)}`);
-          return hit.m.device.read(core.id, hit.off, size);
+          const value = hit.m.device.read(core.id, hit.off, size);
+          this.afterDeviceRead(core.id, page + off, value);
+          return value;
         } catch (e) {
           this.onDeviceError(core.id, e instanceof Error ? e.message : String(e));
           return 0;
         }
       }, (off, size, value) => {
+        this.beforeDeviceAccess(core.id, true);
         try {
           const hit = find(off);
           if (!hit) throw new DeviceError(`write of unmapped device address ${where(off)}`);

@@ -28,6 +28,14 @@ export type Ending =
   | { outcome: 'exit'; exitCode: number; core: number }
   | { outcome: 'fault'; core: number; pc: number; message: string };
 
+/** a read a core's turn ended at: RAM (size > 0, re-checkable) or a device register (epoch-bound) */
+interface Poll {
+  address: number;
+  size: number;
+  value: number;
+  epoch: number;
+}
+
 export interface ConsoleByte {
   core: number;
   byte: number;
@@ -57,17 +65,23 @@ export class Machine implements DeviceHost {
   /**
    * Per core: `seen` register-state hashes since memory last changed (a
    * repeat means the core is in a loop nothing can end: livelock material),
-   * and the shared reads its turns ended at, by PC: a core back at a PC
-   * reading the same word with the same value, having changed nothing since,
-   * is polling (waiting, even if it counts its polls) for as long as the
-   * word keeps that value, and its turn goes to others.
+   * and the reads its turns ended at, by PC. A core back at a PC reading the
+   * same word (or device register) with the same value, having written
+   * nothing since, is polling: waiting, even if it counts its polls. While
+   * the word keeps that value (a device: while nothing changed), its turn
+   * goes to others.
    */
   private spin: {
     epoch: number; seen: Set<number>; repeating: boolean;
-    polls: Map<number, { address: number; size: number; value: number }>;
-    polling: { address: number; size: number; value: number } | undefined;
+    polls: Map<number, Poll>;
+    polling: Poll | undefined;
   }[];
   steps = 0;
+  /** a native run in progress: its core and how far its log has been delivered */
+  private inRun: {
+    id: number; drained: number; fetched: number;
+    deviceWrites: number; deviceRead: { address: number; value: number } | undefined;
+  } | undefined;
   /** instructions each core has retired in this run */
   readonly retired: number[] = [];
   ending: Ending | undefined;
@@ -92,6 +106,13 @@ export class Machine implements DeviceHost {
     this.bus.onDeviceError = (core, message) => {
       this.deviceFault ??= { core, message };
     };
+    this.bus.beforeDeviceAccess = (core, write) => {
+      this.drainLog(core);
+      if (write && this.inRun?.id === core) this.inRun.deviceWrites++;
+    };
+    this.bus.afterDeviceRead = (core, address, value) => {
+      if (this.inRun?.id === core) this.inRun.deviceRead = { address, value };
+    };
     this.semihosting = new Semihosting(this.bus, (core, byte) => this.print(core, byte));
 
     for (const seg of firmware.segments) {
@@ -100,8 +121,6 @@ export class Machine implements DeviceHost {
     }
     for (const p of this.pristine.keys()) this.pristine.set(p, this.bus.slice(p, PAGE)!.slice());
     this.bus.native.pageDirty.fill(0);
-    // every RAM page is a scheduling point until exploration learns which are shared
-    this.bus.native.pageShared.fill(1);
 
     this.cores = [];
     for (let id = 0; id < n; id++) {
@@ -116,8 +135,10 @@ export class Machine implements DeviceHost {
   }
 
   // ---- DeviceHost ----
+  /** the global step of the instruction executing now (mid native run: the one touching a device) */
   get step(): number {
-    return this.steps;
+    const r = this.inRun;
+    return r ? this.steps + this.cores[r.id]!.native.out[Out.Retired]! - 1 : this.steps;
   }
   emit(e: MachineEvent): void {
     this.events.emit(e);
@@ -163,6 +184,7 @@ export class Machine implements DeviceHost {
   }
 
   reportHazard(h: Hazard): void {
+    if (this.stopRequested) return; // the run ends at the first one unless told to go on
     this.hazards.push(h);
     this.emit({ kind: 'hazard', step: h.step, hazard: h });
     if (!this.options.continueAfterHazard) this.stopRequested = true;
@@ -172,32 +194,26 @@ export class Machine implements DeviceHost {
     return this.ending !== undefined || this.stopRequested;
   }
 
-  /** Which RAM pages are scheduling points: ranges of [address, pages], or all of them. */
-  setSharedPages(pages: [number, number][] | 'all'): void {
-    const shared = this.bus.native.pageShared;
-    if (pages === 'all') { shared.fill(1); return; }
-    shared.fill(0);
-    for (const [address, count] of pages) {
-      if (!this.bus.isRam(address, count * PAGE) || address % PAGE) throw new InputError(`pages 0x${address.toString(16)}+${count}: not whole RAM pages`);
-      shared.fill(1, this.pageIndex(address), this.pageIndex(address) + count);
+  /**
+   * Which RAM accesses are scheduling points: every one (the default), or
+   * those to the given words ([address, words] ranges), which exploration
+   * learns: the words two cores use and one of them writes.
+   */
+  setSharedWords(words: [number, number][] | 'all'): void {
+    const native = this.bus.native;
+    native.wordShared.fill(0);
+    native.allShared = words === 'all';
+    if (words === 'all') return;
+    for (const [address, count] of words) {
+      if (!this.bus.isRam(address, count * 4) || address % 4) throw new InputError(`shared 0x${address.toString(16)}+${count}: not whole RAM words`);
+      const first = this.globalOffset(address) >>> 2;
+      for (let w = first; w < first + count; w++) native.wordShared[w >>> 3] = native.wordShared[w >>> 3]! | (1 << (w & 7));
     }
   }
 
-  sharedPages(): [number, number][] {
-    const shared = this.bus.native.pageShared;
-    const out: [number, number][] = [];
-    let index = 0;
-    for (const r of this.bus.ram) {
-      for (let i = 0; i < r.size / PAGE; i++) {
-        if (!shared[index + i]) continue;
-        const a = r.base + i * PAGE;
-        const last = out[out.length - 1];
-        if (last && last[0] + last[1] * PAGE === a) last[1]++;
-        else out.push([a, 1]);
-      }
-      index += r.size / PAGE;
-    }
-    return out;
+  /** RAM address to the stepper's global offset (regions in bus order) */
+  globalOffset(address: number): number {
+    return this.pageIndex(address & ~(PAGE - 1)) * PAGE + (address & (PAGE - 1));
   }
 
   /** called at every reset (detectors drop what they learned) */
@@ -285,6 +301,7 @@ export class Machine implements DeviceHost {
     if (s.repeating && s.epoch === epoch) return true;
     const p = s.polling;
     if (!p) return false;
+    if (p.size === 0) return p.epoch === epoch;
     const now = p.size === 4 ? this.bus.readU32(p.address) : p.size === 2 ? this.bus.readU16(p.address) : this.bus.readU8(p.address);
     return now === p.value;
   }
@@ -317,16 +334,21 @@ export class Machine implements DeviceHost {
       }
       const watch = this.gic.irqLine(id) && core.irqMasked ? RunFlag.IrqWatch : 0;
       const n = core.native;
-      n.run(budget - done, flags | watch, until === undefined ? 1 : until);
+      const run = (this.inRun = { id, drained: 0, fetched: 0, deviceWrites: 0, deviceRead: undefined });
+      try {
+        n.run(budget - done, flags | watch, until === undefined ? 1 : until);
+        if (logFetch) this.drainLog(id);
+      } finally {
+        this.inRun = undefined;
+      }
       const o = n.out;
       const retired = o[Out.Retired]!;
       core.pc = o[Out.Pc]!;
       core.cpsr = o[Out.Cpsr]!;
-      if (logFetch) this.drainLog(id, o[Out.LogLen]!);
       this.steps += retired;
       done += retired;
       const reason = o[Out.Reason]!;
-      if (retired) this.noteState(id, o, untilVisible && reason === Stop.Shared && o[Out.LastWrite] === 0);
+      if (retired) this.noteState(id, o, run.deviceWrites, untilVisible ? this.pollRead(o, reason, run.deviceRead) : undefined);
       if (this.raiseDeviceFault()) break;
       if (reason === Stop.Error) {
         this.fault(id, this.describeError(core, o));
@@ -357,15 +379,24 @@ export class Machine implements DeviceHost {
     return f !== undefined;
   }
 
-  private noteState(id: number, o: Uint32Array, atSharedRead: boolean): void {
+  /** the read a visible turn ended at, if it ended at a read */
+  private pollRead(o: Uint32Array, reason: number, device: { address: number; value: number } | undefined): Poll | undefined {
+    const epoch = this.bus.native.epoch;
+    if (reason === Stop.Shared && o[Out.LastWrite] === 0) {
+      return { address: o[Out.LastAddr]!, size: o[Out.LastSize]!, value: o[Out.LastValue]!, epoch };
+    }
+    if (reason === Stop.Mmio && device) return { address: device.address, size: 0, value: device.value, epoch };
+    return undefined;
+  }
+
+  private noteState(id: number, o: Uint32Array, deviceWrites: number, read: Poll | undefined): void {
     const s = this.spin[id]!;
-    if (o[Out.Writes]) {
+    if (o[Out.Writes] || deviceWrites) {
       s.polls.clear();
       s.polling = undefined;
     }
-    if (atSharedRead) {
+    if (read) {
       const pc = this.cores[id]!.pc;
-      const read = { address: o[Out.LastAddr]!, size: o[Out.LastSize]!, value: o[Out.LastValue]! };
       const before = s.polls.get(pc);
       s.polling = before && before.address === read.address && before.value === read.value ? read : undefined;
       if (s.polls.size < 64 || before) s.polls.set(pc, read);
@@ -383,17 +414,23 @@ export class Machine implements DeviceHost {
     s.seen.add(key);
   }
 
-  private drainLog(id: number, len: number): void {
-    const log = this.cores[id]!.native.log;
+  /** Delivers the log of the native run in progress, up to where it has got. */
+  private drainLog(id: number): void {
+    const r = this.inRun;
+    if (!r || r.id !== id || !this.events.wantsFetch) return;
+    const n = this.cores[id]!.native;
+    const log = n.log;
+    const len = n.out[Out.LogLen]!;
     const ev = this.events;
-    let step = this.steps - 1;
-    for (let i = 0; i < len; i += 3) {
+    let step = this.steps + r.fetched - 1;
+    for (let i = r.drained; i < len; i += 3) {
       const kind = log[i]! & 0xff;
       const size = log[i]! >>> 8;
-      if (kind === LogEv.Fetch) ev.fetch(id, ++step, log[i + 1]!, size);
+      if (kind === LogEv.Fetch) { ev.fetch(id, ++step, log[i + 1]!, size); r.fetched++; }
       else if (kind === LogEv.Write) ev.write(id, step, log[i + 1]!, size, log[i + 2]!);
       else ev.read(id, step, log[i + 1]!, size, log[i + 2]!);
     }
+    r.drained = len;
   }
 
   private describeError(core: Core, o: Uint32Array): string {

@@ -95,7 +95,8 @@ function loadLibraries() {
     busNew: pl.func('void *pl_bus_new()'),
     busAddRam: pl.func('int pl_bus_add_ram(void *b, uint32_t base, uint32_t size, void *host)'),
     busNpages: pl.func('uint32_t pl_bus_npages(void *b)'),
-    busPageShared: pl.func('void *pl_bus_page_shared(void *b)'),
+    busWordShared: pl.func('void *pl_bus_word_shared(void *b)'),
+    busSetAllShared: pl.func('void pl_bus_set_all_shared(void *b, int all)'),
     busPageUsers: pl.func('void *pl_bus_page_users(void *b)'),
     busPageDirty: pl.func('void *pl_bus_page_dirty(void *b)'),
     busEpoch: pl.func('uint32_t pl_bus_epoch(void *b)'),
@@ -141,7 +142,8 @@ export class HostRam {
 export class NativeBus {
   readonly ptr: Ptr;
   private disposed = false;
-  pageShared!: Uint8Array;
+  /** bit per RAM word (global offset / 4): accesses are scheduling points, unless allShared */
+  wordShared!: Uint8Array;
   pageUsers!: Uint8Array;
   pageDirty!: Uint8Array;
   constructor() {
@@ -152,9 +154,12 @@ export class NativeBus {
       throw new NativeError('RAM regions must be added before cores are opened', -1);
     }
     const n = native().busNpages(this.ptr) as number;
-    this.pageShared = new Uint8Array(koffi.view(native().busPageShared(this.ptr), n));
+    this.wordShared = new Uint8Array(koffi.view(native().busWordShared(this.ptr), n * 128));
     this.pageUsers = new Uint8Array(koffi.view(native().busPageUsers(this.ptr), n));
     this.pageDirty = new Uint8Array(koffi.view(native().busPageDirty(this.ptr), n));
+  }
+  set allShared(all: boolean) {
+    native().busSetAllShared(this.ptr, all ? 1 : 0);
   }
   get epoch(): number {
     return native().busEpoch(this.ptr) as number;

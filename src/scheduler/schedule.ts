@@ -17,7 +17,8 @@
  * decisions that matter.
  *
  * File form: `# penlab schedule v1`, optional `key: value` header lines
- * (`then:`, `firmware:`, `outcome:`...), then the decisions.
+ * (`then:`, `shared:` the words whose accesses were scheduling points as
+ * 0xADDRESS+WORDS ranges, `firmware:`, `outcome:`...), then the decisions.
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
@@ -41,8 +42,8 @@ export interface Switch {
 export class Schedule {
   readonly decisions: Decision[] = [];
 
-  /** pages whose accesses are scheduling points ([address, pages]); absent: every RAM page */
-  pages?: [number, number][];
+  /** words whose accesses are scheduling points ([address, words]); absent: every RAM access */
+  shared?: [number, number][];
 
   constructor(decisions: Decision[] = [], readonly then = 'np') {
     for (const d of decisions) this.push(d);
@@ -81,7 +82,7 @@ export class Schedule {
 
   toFile(header: Record<string, string | number> = {}): string {
     const lines = ['# penlab schedule v1', `then: ${this.then}`];
-    if (this.pages) lines.push(`pages: ${this.pages.map(([a, n]) => `0x${a.toString(16)}+${n}`).join(' ')}`);
+    if (this.shared) lines.push(`shared: ${this.shared.map(([a, n]) => `0x${a.toString(16)}+${n}`).join(' ')}`);
     for (const [k, v] of Object.entries(header)) lines.push(`${k}: ${v}`);
     lines.push(this.toString(), '');
     return lines.join('\n');
@@ -90,7 +91,7 @@ export class Schedule {
   static parse(text: string, source: string, cores: number): Schedule {
     const decisions: Decision[] = [];
     let then = 'np';
-    let pages: [number, number][] | undefined;
+    let shared: [number, number][] | undefined;
     let body = text;
     if (text.startsWith('# penlab schedule')) {
       const lines = text.split('\n');
@@ -101,7 +102,7 @@ export class Schedule {
         const m = /^([a-z-]+):\s*(.*)$/.exec(line);
         if (m && !/^\d/.test(line)) {
           if (m[1] === 'then') then = m[2]!;
-          if (m[1] === 'pages') pages = parsePages(m[2]!, source);
+          if (m[1] === 'shared') shared = parseRanges(m[2]!, source);
           continue;
         }
         rest.push(line);
@@ -134,7 +135,7 @@ export class Schedule {
       else decisions.push({ wake: core });
     }
     const schedule = new Schedule(decisions, then);
-    if (pages) schedule.pages = pages;
+    if (shared) schedule.shared = shared;
     return schedule;
   }
 
@@ -149,10 +150,10 @@ export class Schedule {
   }
 }
 
-function parsePages(text: string, source: string): [number, number][] {
+function parseRanges(text: string, source: string): [number, number][] {
   return text.split(/\s+/).filter(Boolean).map((t) => {
     const m = /^0x([0-9a-f]+)\+(\d+)$/i.exec(t);
-    if (!m) throw new InputError(`${source}: bad pages entry '${t}' (expected 0xADDRESS+PAGES)`);
+    if (!m) throw new InputError(`${source}: bad shared entry '${t}' (expected 0xADDRESS+WORDS)`);
     return [parseInt(m[1]!, 16), Number(m[2])];
   });
 }

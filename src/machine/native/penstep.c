@@ -65,7 +65,8 @@ typedef struct pl_bus {
   pl_region r[MAX_REGIONS];
   int nr;
   uint32_t npages;
-  uint8_t *page_shared; /* per page, set by TS: accesses are scheduling points */
+  uint8_t *word_shared; /* bit per RAM word, set by TS: accesses are scheduling points... */
+  int all_shared;       /* ...unless every RAM access is one (the default) */
   uint8_t *page_users;  /* per page: mask of cores that accessed or executed it */
   uint8_t *page_dirty;  /* per page: written since TS last cleared it (run reset) */
   uint32_t epoch;       /* bumped whenever RAM changes value */
@@ -84,6 +85,7 @@ typedef struct pl_core {
   uint32_t nstale;
   int stale_all;         /* too many ranges: drop every page it executed from */
   uint32_t last_addr, last_size, last_value, last_write, writes;
+  uint32_t *out;         /* pl_run's out[]: retired and log length kept current for device callbacks */
   uint32_t flags, budget, retired, until;
   int stop_after, reason;
   uint32_t *log, log_cap, log_len;
@@ -101,6 +103,7 @@ static inline void log3(pl_core *c, uint32_t w0, uint32_t w1, uint32_t w2) {
   uint32_t *l = c->log + c->log_len;
   l[0] = w0; l[1] = w1; l[2] = w2;
   c->log_len += 3;
+  c->out[O_LOG_LEN] = c->log_len;
 }
 
 static uint32_t read_cpsr(uc_engine *uc) {
@@ -181,7 +184,7 @@ static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
     c->reason = STOP_IRQ; uc_emu_stop(uc); return;
   }
   if (c->flags & F_LOG_FETCH) log3(c, EV_FETCH | (size << 8), a, 0);
-  c->retired++;
+  c->out[O_RETIRED] = ++c->retired;
 }
 
 /* core o must not run translations of [a, a+len) made before now */
@@ -241,8 +244,11 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
     c->last_value = v;
     if (c->flags & F_LOG_ACCESS) log3(c, EV_READ | ((uint32_t)size << 8), a, v);
   }
-  if ((c->flags & F_STOP_SHARED) && (b->page_shared[pg] || b->page_shared[pg_end]))
-    c->stop_after = STOP_SHARED;
+  if (c->flags & F_STOP_SHARED) {
+    uint32_t w0 = global_off(r, a) >> 2, w1 = (global_off(r, a) + size - 1) >> 2;
+    if (b->all_shared || (b->word_shared[w0 >> 3] & (1u << (w0 & 7))) || (b->word_shared[w1 >> 3] & (1u << (w1 & 7))))
+      c->stop_after = STOP_SHARED;
+  }
 }
 
 static bool on_bad(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
@@ -279,15 +285,17 @@ int pl_bus_add_ram(pl_bus *b, uint32_t base, uint32_t size, void *host) {
   pl_region *r = &b->r[b->nr++];
   r->base = base; r->size = size; r->host = host; r->first_page = b->npages;
   b->npages += size >> PAGE_SHIFT;
-  free(b->page_shared); free(b->page_users); free(b->page_dirty);
-  b->page_shared = calloc(b->npages, 1);
+  free(b->word_shared); free(b->page_users); free(b->page_dirty);
+  b->word_shared = calloc((size_t)b->npages << (PAGE_SHIFT - 5), 1);
+  b->all_shared = 1;
   b->page_users = calloc(b->npages, 1);
   b->page_dirty = calloc(b->npages, 1);
   return 0;
 }
 
 uint32_t pl_bus_npages(pl_bus *b) { return b->npages; }
-uint8_t *pl_bus_page_shared(pl_bus *b) { return b->page_shared; }
+uint8_t *pl_bus_word_shared(pl_bus *b) { return b->word_shared; }
+void pl_bus_set_all_shared(pl_bus *b, int all) { b->all_shared = all; }
 uint8_t *pl_bus_page_users(pl_bus *b) { return b->page_users; }
 uint8_t *pl_bus_page_dirty(pl_bus *b) { return b->page_dirty; }
 uint32_t pl_bus_epoch(pl_bus *b) { return b->epoch; }
@@ -308,7 +316,7 @@ void pl_bus_host_wrote(pl_bus *b, uint32_t a, uint32_t len) {
 
 void pl_bus_free(pl_bus *b) {
   if (!b) return;
-  free(b->page_shared); free(b->page_users); free(b->page_dirty); free(b);
+  free(b->word_shared); free(b->page_users); free(b->page_dirty); free(b);
 }
 
 /* ---- cores ---- */
@@ -400,6 +408,8 @@ static void state_hash(pl_core *c, uint32_t *out) {
 int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out) {
   if (c->nstale || c->stale_all) drop_stale(c);
   c->last_addr = c->last_size = c->last_value = c->last_write = c->writes = 0;
+  c->out = out;
+  out[O_RETIRED] = out[O_LOG_LEN] = 0;
   c->budget = budget; c->flags = flags; c->until = until; c->retired = 0; c->stop_after = 0;
   c->reason = STOP_BUDGET; c->log_len = 0; c->trap = 0; c->trap_word = 0;
   c->bad_addr = 0; c->bad_type = 0; c->intno = 0;
