@@ -98,7 +98,7 @@ export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { r
   // a replay file made by exploration names the words it switched at
   if (policy instanceof ReplayPolicy && policy.schedule.shared) machine.setSharedWords(policy.schedule.shared);
   const maxSteps = o.maxSteps ?? DEFAULT_MAX_STEPS;
-  const { verdict, schedule } = runScheduler(machine, policy, maxSteps);
+  const { verdict, schedule } = runScheduler(machine, policy, maxSteps, policy instanceof ReplayPolicy ? policy.schedule.then : 'np');
   return { result: report(machine, verdict, schedule, policy.spec, o.quantum ?? 1), schedule };
 }
 
@@ -139,13 +139,18 @@ function report(m: Machine, verdict: string, schedule: Schedule, spec: string, q
   else if (outcome === 'deadlock') message = 'every live core is waiting (WFI/WFE) and nothing can wake it';
   else if (outcome === 'livelock') message = 'every running core spins on memory that nothing changes';
   else if (outcome === 'timeout') message = `step budget of ${m.steps} ran out`;
+  if (outcome === 'timeout') {
+    const spots = m.cores.filter((c) => c.live).map((c) => `core ${c.id} at ${m.symbolize(c.pc)}${m.isSpinning(c.id) ? ' (waiting)' : ''}`);
+    message += `: ${spots.join(', ')}`;
+  }
   const ref = (r: Hazard['writer']) => ({ core: r.core, pc: hex(r.pc), symbol: r.symbol });
+  const shown = m.console.filter((c) => c.step < m.reportedSteps);
   return {
     outcome,
     exitCode: e?.outcome === 'exit' ? e.exitCode : null,
-    steps: m.steps,
-    console: Buffer.from(m.console.map((c) => c.byte)).toString('latin1'),
-    consoleCores: m.console.map((c) => String(c.core)).join(''),
+    steps: m.reportedSteps,
+    console: Buffer.from(shown.map((c) => c.byte)).toString('latin1'),
+    consoleCores: shown.map((c) => String(c.core)).join(''),
     cores: m.cores.map((_, id) => {
       const s = m.coreSummary(id);
       return { id, pc: hex(s.pc), symbol: s.symbol, state: s.state };

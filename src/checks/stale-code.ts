@@ -15,6 +15,8 @@ export class StaleCodeDetector implements MachineObserver {
   private readonly written: AddressSet[];
   private readonly lastPc: number[];
   private readonly reported = new Set<string>();
+  /** where each written byte was written from (the last writer's PC) */
+  private readonly writtenBy = new Map<number, number>();
   private readonly syncAfter: boolean[];
 
   constructor(private readonly machine: Machine, private readonly strict: boolean) {
@@ -27,12 +29,14 @@ export class StaleCodeDetector implements MachineObserver {
   reset(): void {
     for (const s of this.written) s.clear();
     this.reported.clear();
+    this.writtenBy.clear();
     this.syncAfter.fill(false);
   }
 
   write(core: number, _step: number, address: number, size: number): void {
     if (this.strict) for (const s of this.written) s.add(address, size, core + 1);
     else this.written[core]!.add(address, size, core + 1);
+    this.writtenBy.set(address, this.lastPc[core]!);
   }
 
   fetch(core: number, step: number, pc: number, size: number): void {
@@ -49,7 +53,8 @@ export class StaleCodeDetector implements MachineObserver {
   }
 
   event(e: MachineEvent): void {
-    if (e.kind === 'exception-entry') this.written[e.core]!.clear();
+    // exception entry and coming out of reset synchronize the core's context
+    if (e.kind === 'exception-entry' || (e.kind === 'power' && e.on)) this.written[e.core]!.clear();
   }
 
   private report(core: number, step: number, pc: number, size: number, writer: number): void {
@@ -59,9 +64,10 @@ export class StaleCodeDetector implements MachineObserver {
     const m = this.machine;
     const bytes = m.bus.slice(pc, size) ?? new Uint8Array(0);
     const thumb = m.firmware.isThumbAt(pc) ?? size === 2;
+    const from = [0, 1, 2, 3].map((d) => this.writtenBy.get(pc + size - 1 - d)).find((x) => x !== undefined) ?? this.lastPc[writer]!;
     m.reportHazard({
       kind: 'stale-code', step,
-      writer: { core: writer, pc: this.lastPc[writer]!, symbol: m.symbolize(this.lastPc[writer]!) },
+      writer: { core: writer, pc: from, symbol: m.symbolize(from) },
       victim: { core, pc, symbol: m.symbolize(pc) },
       address: pc,
       instruction: disassemble(bytes, pc, thumb),

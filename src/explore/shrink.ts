@@ -49,6 +49,12 @@ export function shrink(session: ExploreSession, decisions: Decision[], target: s
         best = { ds: decisions.slice(0, mid), result: last! };
       } else lo = mid + 1;
     }
+    // one token may be all it takes (many random choices did not matter)
+    if (best.ds.length > 1) {
+      for (const d of best.ds) {
+        if (fails([d])) { best = { ds: [d], result: last! }; break; }
+      }
+    }
     // drop single decisions (neighbours of the same core merge: a switch less)
     for (let changed = true; changed;) {
       changed = false;

@@ -39,6 +39,7 @@ interface Poll {
 export interface ConsoleByte {
   core: number;
   byte: number;
+  step: number;
 }
 
 export interface MachineOptions {
@@ -87,6 +88,7 @@ export class Machine implements DeviceHost {
   ending: Ending | undefined;
   /** a hazard was found and the run should stop at the next boundary */
   stopRequested = false;
+  private cut: { step: number; core: number; pc: number | undefined } | undefined;
 
   constructor(readonly board: Board, readonly firmware: FirmwareImage, readonly options: MachineOptions = {}) {
     this.bus = new Bus(board);
@@ -148,7 +150,7 @@ export class Machine implements DeviceHost {
   }
 
   private print(core: number, byte: number): void {
-    this.console.push({ core, byte });
+    this.console.push({ core, byte, step: this.step });
     if (this.events.wantsEvents) this.events.emit({ kind: 'console', step: this.steps, core, byte });
   }
 
@@ -187,7 +189,22 @@ export class Machine implements DeviceHost {
     if (this.stopRequested) return; // the run ends at the first one unless told to go on
     this.hazards.push(h);
     this.emit({ kind: 'hazard', step: h.step, hazard: h });
-    if (!this.options.continueAfterHazard) this.stopRequested = true;
+    if (!this.options.continueAfterHazard) {
+      this.stopRequested = true;
+      // the native run goes on a little past the hazard: results are cut at it, so
+      // they do not depend on where the scheduler's turns happened to end
+      const core = this.inRun?.id;
+      if (core !== undefined) this.cut = { step: h.step, core, pc: undefined };
+    }
+  }
+
+  /** Where a run stopped by a hazard is reported to stand: after the hazard's instruction. */
+  get reportedSteps(): number {
+    return this.cut ? this.cut.step + 1 : this.steps;
+  }
+
+  reportedPc(id: number): number {
+    return this.cut?.core === id && this.cut.pc !== undefined ? this.cut.pc : this.cores[id]!.pc;
   }
 
   get ended(): boolean {
@@ -249,6 +266,7 @@ export class Machine implements DeviceHost {
     this.retired.fill(0);
     this.ending = undefined;
     this.stopRequested = false;
+    this.cut = undefined;
     this.deviceFault = undefined;
     for (const s of this.spin) {
       Object.assign(s, { epoch: -1, repeating: false, polling: undefined });
@@ -345,6 +363,7 @@ export class Machine implements DeviceHost {
       const retired = o[Out.Retired]!;
       core.pc = o[Out.Pc]!;
       core.cpsr = o[Out.Cpsr]!;
+      if (this.cut && this.cut.core === id && this.cut.pc === undefined) this.cut.pc = core.pc;
       this.steps += retired;
       done += retired;
       const reason = o[Out.Reason]!;
@@ -426,7 +445,12 @@ export class Machine implements DeviceHost {
     for (let i = r.drained; i < len; i += 3) {
       const kind = log[i]! & 0xff;
       const size = log[i]! >>> 8;
-      if (kind === LogEv.Fetch) { ev.fetch(id, ++step, log[i + 1]!, size); r.fetched++; }
+      if (kind === LogEv.Fetch) {
+        const cut = this.cut;
+        if (cut && cut.core === id && cut.pc === undefined && step + 1 > cut.step) cut.pc = log[i + 1]!;
+        ev.fetch(id, ++step, log[i + 1]!, size);
+        r.fetched++;
+      }
       else if (kind === LogEv.Write) ev.write(id, step, log[i + 1]!, size, log[i + 2]!);
       else ev.read(id, step, log[i + 1]!, size, log[i + 2]!);
     }
@@ -489,6 +513,9 @@ export class Machine implements DeviceHost {
         return true;
       case Trap.Svc:
         return this.svc(core, word, size);
+      case Trap.Yield:
+        core.retire(size); // a hint that this core waits: a good place for the scheduler to look
+        return true;
       default:
         throw new Error(`unknown trap ${trap}`);
     }
@@ -525,13 +552,31 @@ export class Machine implements DeviceHost {
     }
   }
 
+  /** whether the bytes at [address, address+length) differ from what the ELF loaded there */
+  isRewritten(address: number, length: number): boolean {
+    const now = this.bus.slice(address, length);
+    if (!now) return false;
+    for (let i = 0; i < length; i++) {
+      const a = address + i;
+      const page = this.pristine.get(a & ~(PAGE - 1));
+      if ((page ? page[a & (PAGE - 1)]! : 0) !== now[i]) return true;
+    }
+    return false;
+  }
+
+  /** `symbol+off`, marked when the code there is no longer what the ELF says (e.g. a kexec'd kernel) */
+  describePc(pc: number): string {
+    const sym = this.symbolize(pc);
+    return this.isRewritten(pc, 2) ? `${sym} (rewritten since load)` : sym;
+  }
+
   /** What a report says about each core now. */
   coreSummary(id: number): { id: number; pc: number; symbol: string; state: CoreState | 'pen' } {
-    const c = this.cores[id]!;
-    const pens = this.firmware.ranges('__penlab_pen');
-    const inPen = pens.some(([s, e]) => c.pc >= s && c.pc < e);
-    const state = (c.state === 'running' || c.state === 'wfe') && inPen ? 'pen' : c.state;
-    return { id, pc: c.pc, symbol: this.symbolize(c.pc), state };
+    const pc = this.reportedPc(id);
+    const now = this.cores[id]!.state;
+    const inPen = this.firmware.ranges('__penlab_pen').some(([s, e]) => pc >= s && pc < e);
+    const state = (now === 'running' || now === 'wfe') && inPen ? 'pen' : now;
+    return { id, pc, symbol: this.describePc(pc), state };
   }
 
   dispose(): void {

@@ -32,7 +32,7 @@ export const Stop = {
 } as const;
 
 /** Instructions the engine must not execute itself (penstep.c, TRAP_*). */
-export const Trap = { None: 0, Mpidr: 1, Wfe: 2, Wfi: 3, Sev: 4, Svc: 5 } as const;
+export const Trap = { None: 0, Mpidr: 1, Wfe: 2, Wfi: 3, Sev: 4, Svc: 5, Yield: 6 } as const;
 
 /** pl_run flags (penstep.c, F_*). */
 export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, Hash: 16 } as const;

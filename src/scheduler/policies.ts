@@ -19,6 +19,8 @@ export interface SchedulerView {
   ready: number[];
   /** the ready cores spinning on memory nothing has changed: their turn goes to others */
   spinning: number[];
+  /** the ready cores whose whole state has repeated with memory unchanged */
+  repeating: number[];
   /** cores asleep in WFE: an early wake is a legal choice (exploration only) */
   wfe: number[];
   last: number | undefined;
@@ -39,7 +41,10 @@ export interface Policy {
 /** the cores worth running: ready and not spinning (never empty: the scheduler checks livelock first) */
 export function candidates(v: SchedulerView): number[] {
   const c = v.ready.filter((id) => !v.spinning.includes(id));
-  return c.length ? c : v.ready;
+  if (c.length) return c;
+  // all waiting: a counting wait can still time out, a repeating one cannot
+  const counting = v.ready.filter((id) => !v.repeating.includes(id));
+  return counting.length ? counting : v.ready;
 }
 
 function nextAfter(list: number[], last: number | undefined): number {

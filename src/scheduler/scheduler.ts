@@ -24,10 +24,11 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, the
     const live = machine.cores.filter((c) => c.live);
     const ready = live.filter((c) => c.state === 'running').map((c) => c.id);
     if (ready.length === 0) return { verdict: 'deadlock', schedule: recorded };
-    if (ready.every((id) => machine.isRepeating(id))) return { verdict: 'livelock', schedule: recorded };
+    const repeating = ready.filter((id) => machine.isRepeating(id));
+    if (repeating.length === ready.length) return { verdict: 'livelock', schedule: recorded };
     const spinning = ready.filter((id) => machine.isSpinning(id));
     const wfe = live.filter((c) => c.state === 'wfe').map((c) => c.id);
-    const view: SchedulerView = { ready, spinning, wfe, last, decisions, step: machine.steps, retired: machine.retired };
+    const view: SchedulerView = { ready, spinning, repeating, wfe, last, decisions, step: machine.steps, retired: machine.retired };
     const d = policy.next(view);
     decisions++;
     if ('wake' in d) {

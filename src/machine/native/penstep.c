@@ -11,7 +11,7 @@
  * instruction does, when an IRQ is taken) stays in TypeScript.
  *
  * A run stops *before* an instruction Unicorn cannot model on a multi-core
- * board (MRC MPIDR, WFE, WFI, SEV, SVC: "traps"), and *after* an instruction
+ * board (MRC MPIDR, WFE, WFI, SEV, YIELD, SVC: "traps"), and *after* an instruction
  * that touched a device or a page TypeScript marked shared, so a scheduler can
  * switch cores exactly where another core could observe a difference.
  *
@@ -39,7 +39,7 @@ enum {
   STOP_BUDGET = 0, STOP_TRAP = 1, STOP_SHARED = 2, STOP_MMIO = 3,
   STOP_IRQ = 4, STOP_LOG_FULL = 5, STOP_ERROR = 6, STOP_INTR = 7, STOP_UNTIL = 8,
 };
-enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, TRAP_SVC = 5 };
+enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, TRAP_SVC = 5, TRAP_YIELD = 6 };
 
 #define F_LOG_FETCH 1u
 #define F_LOG_ACCESS 2u
@@ -123,6 +123,7 @@ static uint32_t classify(pl_core *c, const uint8_t *p, uint32_t size, uint32_t *
     if (h == 0xBF20) return TRAP_WFE;
     if (h == 0xBF30) return TRAP_WFI;
     if (h == 0xBF40) return TRAP_SEV;
+    if (h == 0xBF10) return TRAP_YIELD;
     if ((h & 0xFF00) == 0xDF00) return TRAP_SVC;
     return TRAP_NONE;
   }
@@ -133,6 +134,7 @@ static uint32_t classify(pl_core *c, const uint8_t *p, uint32_t size, uint32_t *
     else if ((w & 0x0FFFFFFF) == 0x0320F002) arm = TRAP_WFE;
     else if ((w & 0x0FFFFFFF) == 0x0320F003) arm = TRAP_WFI;
     else if ((w & 0x0FFFFFFF) == 0x0320F004) arm = TRAP_SEV;
+    else if ((w & 0x0FFFFFFF) == 0x0320F001) arm = TRAP_YIELD;
     else if ((w & 0x0F000000) == 0x0F000000) arm = TRAP_SVC;
   }
   uint32_t h1 = w & 0xFFFF, h2 = w >> 16;
@@ -140,6 +142,7 @@ static uint32_t classify(pl_core *c, const uint8_t *p, uint32_t size, uint32_t *
   else if (h1 == 0xF3AF && h2 == 0x8002) thumb = TRAP_WFE;
   else if (h1 == 0xF3AF && h2 == 0x8003) thumb = TRAP_WFI;
   else if (h1 == 0xF3AF && h2 == 0x8004) thumb = TRAP_SEV;
+  else if (h1 == 0xF3AF && h2 == 0x8001) thumb = TRAP_YIELD;
   if (arm == TRAP_NONE && thumb == TRAP_NONE) return TRAP_NONE;
   *word = w;
   return (read_cpsr(c->uc) & 0x20) ? thumb : arm;
