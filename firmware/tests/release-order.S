@@ -27,6 +27,8 @@ main:
 	mov	r0, #1
 	str	r0, [r4]			@ the bug: release before entry
 	dsb					@ release visible before the entry store
+	.global	release_stored
+release_stored:
 	ldr	r0, =released
 	str	r0, [r4, #4]			@ pen_entry
 	dsb					@ entry visible before sev

@@ -78,18 +78,23 @@ export class StaleCodeDetector implements MachineObserver {
   }
 }
 
-/** ISB, or an exception return (SUBS PC, LR / MOVS PC, LR, LDM ^ with PC, RFE, ERET) */
+/** ISB, or an exception return: the context-synchronization events an instruction can be */
 export function isContextSync(m: Machine, pc: number, size: number): boolean {
   if (size === 2) return false;
   const w = m.bus.readU32(pc);
-  const hw1 = w & 0xffff;
-  const hw2 = w >>> 16;
+  if (((w & 0xfffffff0) >>> 0) === 0xf57ff060) return true; // ISB (ARM)
+  if ((w & 0xffff) === 0xf3bf && ((w >>> 16) & 0xfff0) === 0x8f60) return true; // ISB (Thumb-2)
+  return isExceptionReturn(m, pc, size);
+}
+
+/** SUBS PC, LR / MOVS PC, LR, LDM ^ with PC, RFE, ERET */
+export function isExceptionReturn(m: Machine, pc: number, size: number): boolean {
+  if (size === 2) return false;
+  const w = m.bus.readU32(pc);
   const is = (mask: number, value: number) => ((w & mask) >>> 0) === value;
-  if (is(0xfffffff0, 0xf57ff060)) return true; // ISB (ARM)
-  if (hw1 === 0xf3bf && (hw2 & 0xfff0) === 0x8f60) return true; // ISB (Thumb-2)
-  if (hw1 === 0xf3de && (hw2 & 0xff00) === 0x8f00) return true; // SUBS PC, LR, #imm (Thumb-2)
+  if ((w & 0xffff) === 0xf3de && ((w >>> 16) & 0xff00) === 0x8f00) return true; // SUBS PC, LR, #imm (Thumb-2)
   if (w >>> 28 === 0xf) return is(0xfe50ffff, 0xf8100a00); // RFE
-  // data-processing with S and Rd = PC (SUBS PC, LR, #4; MOVS PC, LR), not TST/TEQ/CMP/CMN or a multiply
+  // data-processing with S and Rd = PC, not TST/TEQ/CMP/CMN or a multiply
   const multiply = (w & 0x02000000) === 0 && (w & 0x90) === 0x90;
   if (is(0x0c10f000, 0x0010f000) && ((w >>> 23) & 3) !== 2 && !multiply) return true;
   if (is(0x0e708000, 0x08508000)) return true; // LDM ... {..., pc}^

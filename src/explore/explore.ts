@@ -171,7 +171,7 @@ export async function explore(path: string, options: ExploreOptions = {}): Promi
 
   try {
     if (o.strategy === 'exhaustive') {
-      await exhaustive(exec, state, o.preemptions, o.runs, o.jobs, shardIndex, shardCount, tally, save, options.onProgress);
+      await exhaustive(exec, state, o.preemptions, o.runs, shardIndex, shardCount, tally, save, options.onProgress);
     } else {
       const total = o.runs;
       const batch = Math.max(8, o.jobs * 16);
@@ -236,6 +236,8 @@ export async function explore(path: string, options: ExploreOptions = {}): Promi
   return result;
 }
 
+const EXHAUSTIVE_BATCH = 8;
+
 /**
  * Iterative context bounding (CHESS): every schedule with at most `bound`
  * preemptions (early WFE wakes count as one), each run once. A frame is a run
@@ -244,7 +246,7 @@ export async function explore(path: string, options: ExploreOptions = {}): Promi
  * so only a chain of at most bound+1 frames is ever held.
  */
 async function exhaustive(
-  exec: Executor, state: State, bound: number, cap: number, jobs: number, shard: number, shards: number,
+  exec: Executor, state: State, bound: number, cap: number, shard: number, shards: number,
   tally: (r: RunRecord, key: string, order: number[]) => void, save: () => void,
   onProgress: ExploreOptions['onProgress'],
 ): Promise<void> {
@@ -259,7 +261,8 @@ async function exhaustive(
     // the next children of the top frame, as many as the workers can take
     const top = frames[frames.length - 1]!;
     const batch: string[][] = [];
-    while (batch.length < Math.max(1, jobs * 4) && top.i < top.options.length) {
+    // a fixed batch size, not one per job: the same schedules run, in the same order, whatever --jobs
+    while (batch.length < Math.min(EXHAUSTIVE_BATCH, cap - state.schedules) && top.i < top.options.length) {
       const opts = top.options[top.i]!;
       if (top.j >= opts.length) { top.i++; top.j = 0; continue; }
       const opt = opts[top.j++]!;

@@ -7,6 +7,7 @@ import { type FirmwareImage, loadFirmware } from '../elf/elf.js';
 import type { Machine } from '../machine/machine.js';
 import { NonPreemptive, PctPolicy, type Policy, ReplayPolicy, RoundRobin } from '../scheduler/policies.js';
 import { Schedule } from '../scheduler/schedule.js';
+import { isExceptionReturn } from '../checks/stale-code.js';
 import { boardFor, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
 import { ChoicePolicy, type ChoicePoint, EarlyWakeOracle, RandomExplore, SwitchRecorder } from './strategies.js';
 
@@ -56,27 +57,42 @@ export class ExploreSession {
    * can observe, like a literal-pool load, needs no decision.
    */
   private probe(): SessionInfo {
-    const use = new Map<number, number>(); // word -> readers | writers << 8 | fetchers << 16
-    const mark = (address: number, length: number, bit: number) => {
-      for (let w = address & ~3; w < address + length; w += 4) use.set(w, (use.get(w) ?? 0) | bit);
+    // who uses each word: an IRQ handler counts as an agent of its own (core + 8),
+    // since an interrupt can land between any two instructions of the code it interrupts
+    const use = new Map<number, [number, number, number]>(); // word -> [readers, writers, fetchers]
+    const depth = this.machine.cores.map(() => 0);
+    const agent = (core: number) => 1 << (core + (depth[core]! > 0 ? 8 : 0));
+    const mark = (address: number, length: number, kind: 0 | 1 | 2, core: number) => {
+      for (let w = address & ~3; w < address + length; w += 4) {
+        const u = use.get(w) ?? [0, 0, 0];
+        u[kind] |= agent(core);
+        use.set(w, u);
+      }
     };
     const unsubscribe = this.machine.events.subscribe({
-      read: (core, _s, address, size) => mark(address, size, 1 << core),
-      write: (core, _s, address, size) => mark(address, size, 1 << (core + 8)),
-      fetch: (core, _s, pc, size) => mark(pc, size, 1 << (core + 16)),
+      read: (core, _s, address, size) => mark(address, size, 0, core),
+      write: (core, _s, address, size) => mark(address, size, 1, core),
+      fetch: (core, _s, pc, size) => {
+        mark(pc, size, 2, core);
+        if (depth[core]! > 0 && isExceptionReturn(this.machine, pc, size)) depth[core]!--;
+      },
+      event: (e) => {
+        if (e.kind === 'exception-entry') depth[e.core]!++;
+        if (e.kind === 'power') depth[e.core] = 0;
+      },
     });
     try {
       runOn(this.machine, new NonPreemptive(), this.options);
+      depth.fill(0);
       runOn(this.machine, new RoundRobin(1), this.options);
     } finally {
       unsubscribe();
     }
     const words: number[] = [];
-    for (const [w, u] of use) {
-      const writers = (u >>> 8) & 0xff;
-      const users = (u | (u >>> 8) | (u >>> 16)) & 0xff;
-      // some core writes it and some other core reads, writes or runs it
-      for (let c = 0; c < 8; c++) if (writers & (1 << c) && users & ~(1 << c)) { words.push(w); break; }
+    for (const [w, [readers, writers, fetchers]] of use) {
+      const users = readers | writers | fetchers;
+      // some agent writes it and some other agent reads, writes or runs it
+      for (let a = 0; a < 16; a++) if (writers & (1 << a) && users & ~(1 << a)) { words.push(w); break; }
     }
     words.sort((a, b) => a - b);
     for (const w of words) {
