@@ -93,13 +93,13 @@ export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machin
 }
 
 /** Runs the loaded machine from reset under `policy`. */
-export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { result: RunResult; schedule: Schedule } {
+export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { result: RunResult; schedule: () => Schedule } {
   machine.reset();
   // a replay file made by exploration names the words it switched at
   if (policy instanceof ReplayPolicy && policy.schedule.shared) machine.setSharedWords(policy.schedule.shared);
   const maxSteps = o.maxSteps ?? DEFAULT_MAX_STEPS;
-  const { verdict, schedule } = runScheduler(machine, policy, maxSteps, policy instanceof ReplayPolicy ? policy.schedule.then : 'np');
-  return { result: report(machine, verdict, schedule, policy.spec, o.quantum ?? 1), schedule };
+  const { verdict, schedule, switches } = runScheduler(machine, policy, maxSteps, policy instanceof ReplayPolicy ? policy.schedule.then : 'np');
+  return { result: report(machine, verdict, switches, policy.spec, o.quantum ?? 1), schedule };
 }
 
 export async function runFirmware(path: string, o: RunOptions = {}): Promise<RunResult> {
@@ -115,7 +115,7 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
     const { result, schedule } = runOn(machine, policy, o);
     trace?.finish();
     if (o.saveSchedule) {
-      writeFileAtomic(o.saveSchedule, schedule.toFile({ firmware: path, outcome: result.outcome, steps: result.steps }));
+      writeFileAtomic(o.saveSchedule, schedule().toFile({ firmware: path, outcome: result.outcome, steps: result.steps }));
     }
     return result;
   } catch (e) {
@@ -126,7 +126,7 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   }
 }
 
-function report(m: Machine, verdict: string, schedule: Schedule, spec: string, quantum: number): RunResult {
+function report(m: Machine, verdict: string, switches: number, spec: string, quantum: number): RunResult {
   const e = m.ending;
   let outcome: Outcome;
   let message: string | undefined;
@@ -163,7 +163,7 @@ function report(m: Machine, verdict: string, schedule: Schedule, spec: string, q
     })),
     schedule: spec,
     quantum,
-    switches: schedule.switches,
+    switches,
     ...(message ? { message } : {}),
   };
 }

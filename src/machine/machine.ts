@@ -63,6 +63,7 @@ export class Machine implements DeviceHost {
   private readonly pristine = new Map<number, Uint8Array>(); // RAM page address -> loaded bytes
   private deviceFault: { core: number; message: string } | undefined;
   private readonly resetHooks: (() => void)[] = [];
+  private readonly hashTick: number[] = [];
   /**
    * Per core: `seen` register-state hashes since memory last changed (a
    * repeat means the core is in a loop nothing can end: livelock material),
@@ -133,6 +134,7 @@ export class Machine implements DeviceHost {
     }
     this.initial = this.cores.map((c) => c.native.saveContext());
     this.retired.push(...this.cores.map(() => 0));
+    this.hashTick.push(...this.cores.map(() => 0));
     this.spin = this.cores.map(() => ({ epoch: -1, seen: new Set<number>(), repeating: false, polls: new Map(), polling: undefined }));
   }
 
@@ -264,6 +266,7 @@ export class Machine implements DeviceHost {
     this.hazards.length = 0;
     this.steps = 0;
     this.retired.fill(0);
+    this.hashTick.fill(0);
     this.ending = undefined;
     this.stopRequested = false;
     this.cut = undefined;
@@ -340,7 +343,7 @@ export class Machine implements DeviceHost {
   runCore(id: number, budget: number, untilVisible: boolean, until?: number): number {
     const core = this.cores[id]!;
     const logFetch = this.events.wantsFetch;
-    let flags = (logFetch ? RunFlag.LogFetch : 0) | (this.events.wantsAccess ? RunFlag.LogAccess : 0) | RunFlag.Hash;
+    let flags = (logFetch ? RunFlag.LogFetch : 0) | (this.events.wantsAccess ? RunFlag.LogAccess : 0);
     if (untilVisible) flags |= RunFlag.StopShared;
     let done = 0;
     while (done < budget && core.state === 'running' && !this.ended) {
@@ -351,10 +354,13 @@ export class Machine implements DeviceHost {
         }
       }
       const watch = this.gic.irqLine(id) && core.irqMasked ? RunFlag.IrqWatch : 0;
+      // the whole-state hash (livelock) costs a register dump: take it at visible
+      // stops and every 16th turn of a core, which any loop still comes back to
+      const hash = untilVisible || (this.hashTick[id] = (this.hashTick[id]! + 1) & 15) === 0 ? RunFlag.Hash : 0;
       const n = core.native;
       const run = (this.inRun = { id, drained: 0, fetched: 0, deviceWrites: 0, deviceRead: undefined });
       try {
-        n.run(budget - done, flags | watch, until === undefined ? 1 : until);
+        n.run(budget - done, flags | watch | hash, until === undefined ? 1 : until);
         if (logFetch) this.drainLog(id);
       } finally {
         this.inRun = undefined;
@@ -367,7 +373,7 @@ export class Machine implements DeviceHost {
       this.steps += retired;
       done += retired;
       const reason = o[Out.Reason]!;
-      if (retired) this.noteState(id, o, run.deviceWrites, untilVisible ? this.pollRead(o, reason, run.deviceRead) : undefined);
+      if (retired) this.noteState(id, o, run.deviceWrites, untilVisible ? this.pollRead(o, reason, run.deviceRead) : undefined, hash !== 0);
       if (this.raiseDeviceFault()) break;
       if (reason === Stop.Error) {
         this.fault(id, this.describeError(core, o));
@@ -408,7 +414,7 @@ export class Machine implements DeviceHost {
     return undefined;
   }
 
-  private noteState(id: number, o: Uint32Array, deviceWrites: number, read: Poll | undefined): void {
+  private noteState(id: number, o: Uint32Array, deviceWrites: number, read: Poll | undefined, hashed: boolean): void {
     const s = this.spin[id]!;
     if (o[Out.Writes] || deviceWrites) {
       s.polls.clear();
@@ -420,6 +426,7 @@ export class Machine implements DeviceHost {
       s.polling = before && before.address === read.address && before.value === read.value ? read : undefined;
       if (s.polls.size < 64 || before) s.polls.set(pc, read);
     }
+    if (!hashed) return;
     const epoch = this.bus.native.epoch;
     const key = o[Out.HashHi]! * 0x100000000 + o[Out.HashLo]!;
     if (s.epoch !== epoch || s.seen.size >= SPIN_MEMORY) {

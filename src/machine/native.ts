@@ -99,7 +99,7 @@ function loadLibraries() {
     busSetAllShared: pl.func('void pl_bus_set_all_shared(void *b, int all)'),
     busPageUsers: pl.func('void *pl_bus_page_users(void *b)'),
     busPageDirty: pl.func('void *pl_bus_page_dirty(void *b)'),
-    busEpoch: pl.func('uint32_t pl_bus_epoch(void *b)'),
+    busEpochPtr: pl.func('void *pl_bus_epoch_ptr(void *b)'),
     busBump: pl.func('void pl_bus_bump(void *b)'),
     busHostWrote: pl.func('void pl_bus_host_wrote(void *b, uint32_t a, uint32_t len)'),
     busFree: pl.func('void pl_bus_free(void *b)'),
@@ -146,8 +146,11 @@ export class NativeBus {
   wordShared!: Uint8Array;
   pageUsers!: Uint8Array;
   pageDirty!: Uint8Array;
+  /** the epoch word itself, read without a native call */
+  private readonly epochWord: Uint32Array;
   constructor() {
     this.ptr = native().busNew();
+    this.epochWord = new Uint32Array(koffi.view(native().busEpochPtr(this.ptr), 4));
   }
   addRam(ram: HostRam): void {
     if (native().busAddRam(this.ptr, ram.base, ram.size, ram.ptr) !== 0) {
@@ -162,7 +165,7 @@ export class NativeBus {
     native().busSetAllShared(this.ptr, all ? 1 : 0);
   }
   get epoch(): number {
-    return native().busEpoch(this.ptr) as number;
+    return this.epochWord[0]!;
   }
   bump(): void {
     native().busBump(this.ptr);

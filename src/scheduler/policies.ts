@@ -96,7 +96,7 @@ export class RandomPolicy implements Policy {
 }
 
 /** steps a core may run in one non-preemptive turn before the scheduler looks again */
-export const TURN = 100_000;
+export const TURN = 10_000;
 
 /** np's choice: the last core while it can go and is not spinning, else the next in id order */
 export function nonPreemptiveChoice(v: SchedulerView): number {

@@ -166,3 +166,50 @@ export function formatDecision(d: Decision): string {
   if ('wake' in d) return `w${d.wake}`;
   return d.until !== undefined ? `${d.core}@${d.until}` : `${d.core}:${d.steps}`;
 }
+
+/**
+ * The decisions of a run as it goes: core and steps in a growable typed
+ * array, consecutive turns of one core merged. Lockstep makes a decision per
+ * step, so this stays flat and allocation-free; a Schedule is built on demand.
+ */
+export class DecisionLog {
+  private words = new Int32Array(1024);
+  private n = 0;
+  switches = 0;
+  private lastCore = -1;
+
+  run(core: number, steps: number): void {
+    if (steps === 0) return;
+    const at = this.n - 2;
+    if (at >= 0 && this.words[at] === core) {
+      this.words[at + 1]! += steps;
+      return;
+    }
+    if (this.lastCore >= 0 && this.lastCore !== core) this.switches++;
+    this.lastCore = core;
+    this.append(core, steps);
+  }
+
+  wake(core: number): void {
+    this.append(-1 - core, 0);
+  }
+
+  private append(a: number, b: number): void {
+    if (this.n + 2 > this.words.length) {
+      const bigger = new Int32Array(this.words.length * 2);
+      bigger.set(this.words);
+      this.words = bigger;
+    }
+    this.words[this.n++] = a;
+    this.words[this.n++] = b;
+  }
+
+  toSchedule(then: string): Schedule {
+    const ds: Decision[] = [];
+    for (let i = 0; i < this.n; i += 2) {
+      const a = this.words[i]!;
+      ds.push(a < 0 ? { wake: -1 - a } : { core: a, steps: this.words[i + 1]! });
+    }
+    return new Schedule(ds, then);
+  }
+}

@@ -4,44 +4,51 @@
  */
 import type { Machine } from '../machine/machine.js';
 import type { Policy, SchedulerView } from './policies.js';
-import { Schedule } from './schedule.js';
+import { DecisionLog, type Schedule } from './schedule.js';
 
 export type Verdict = 'running' | 'deadlock' | 'livelock' | 'timeout';
 
 export interface ScheduledRun {
   verdict: Verdict;
-  schedule: Schedule;
+  /** built on demand: a lockstep run has a decision per step */
+  schedule: () => Schedule;
+  switches: number;
 }
 
 export function schedule(machine: Machine, policy: Policy, maxSteps: number, then = 'np'): ScheduledRun {
-  const recorded = new Schedule([], then);
-  let last: number | undefined;
-  let decisions = 0;
+  const log = new DecisionLog();
+  // one view, refilled for every decision: this loop runs once per step in lockstep
+  const v: SchedulerView = { ready: [], spinning: [], repeating: [], wfe: [], last: undefined, decisions: 0, step: 0, retired: machine.retired };
+  const end = (verdict: Verdict): ScheduledRun => ({ verdict, schedule: () => log.toSchedule(then), switches: log.switches });
   for (;;) {
-    if (machine.ended) return { verdict: 'running', schedule: recorded };
-    if (machine.steps >= maxSteps) return { verdict: 'timeout', schedule: recorded };
+    if (machine.ended) return end('running');
+    if (machine.steps >= maxSteps) return end('timeout');
     machine.wakeSleepers();
-    const live = machine.cores.filter((c) => c.live);
-    const ready = live.filter((c) => c.state === 'running').map((c) => c.id);
-    if (ready.length === 0) return { verdict: 'deadlock', schedule: recorded };
-    const repeating = ready.filter((id) => machine.isRepeating(id));
-    if (repeating.length === ready.length) return { verdict: 'livelock', schedule: recorded };
-    const spinning = ready.filter((id) => machine.isSpinning(id));
-    const wfe = live.filter((c) => c.state === 'wfe').map((c) => c.id);
-    const view: SchedulerView = { ready, spinning, repeating, wfe, last, decisions, step: machine.steps, retired: machine.retired };
-    const d = policy.next(view);
-    decisions++;
+    v.ready.length = v.spinning.length = v.repeating.length = v.wfe.length = 0;
+    for (const c of machine.cores) {
+      if (c.state === 'wfe') v.wfe.push(c.id);
+      if (c.state !== 'running') continue;
+      v.ready.push(c.id);
+      if (machine.isRepeating(c.id)) v.repeating.push(c.id);
+      if (machine.isSpinning(c.id)) v.spinning.push(c.id);
+    }
+    if (v.ready.length === 0) return end('deadlock');
+    if (v.repeating.length === v.ready.length) return end('livelock');
+    v.step = machine.steps;
+    const d = policy.next(v);
+    v.decisions++;
     if ('wake' in d) {
       machine.wakeEarly(d.wake);
-      recorded.push(d);
+      log.wake(d.wake);
       continue;
     }
     if ('at' in d) throw new Error(`policy ${policy.spec} returned a switch token`);
-    if (last !== undefined && d.core !== last) machine.emit({ kind: 'switch', step: machine.steps, from: last, to: d.core });
+    if (v.last !== undefined && d.core !== v.last && machine.events.wantsEvents) {
+      machine.emit({ kind: 'switch', step: machine.steps, from: v.last, to: d.core });
+    }
     const until = d.until === undefined ? undefined : machine.resolve(d.until);
     const visible = (d.visible ?? policy.untilVisible) && until === undefined;
-    const ran = machine.runCore(d.core, Math.min(d.steps, maxSteps - machine.steps), visible, until);
-    recorded.push({ core: d.core, steps: ran });
-    last = d.core;
+    log.run(d.core, machine.runCore(d.core, Math.min(d.steps, maxSteps - machine.steps), visible, until));
+    v.last = d.core;
   }
 }

@@ -60,16 +60,21 @@ function bits(n: number, f: (bit: number) => boolean): number {
 
 export class Gic {
   private s!: GicState;
+  /** cached nIRQ per CPU: 1 high, 0 low, -1 unknown */
+  readonly lines: Int8Array;
   readonly distributor: Device;
   readonly cpuInterface: Device;
 
   constructor(readonly ncpu: number, private readonly host: DeviceHost) {
+    this.lines = new Int8Array(ncpu).fill(-1);
     this.reset();
     const gic = this;
+    // every state change comes through a register access, reset or restore:
+    // they drop the cached nIRQ lines the scheduler asks for between steps
     const wrap = (name: string, size: number, map: RegisterMap<Gic>): Device => ({
       name, size,
-      read: (core, off, sz) => map.read(gic, core, off, sz),
-      write: (core, off, sz, v) => map.write(gic, core, off, sz, v),
+      read: (core, off, sz) => { gic.lines.fill(-1); return map.read(gic, core, off, sz); },
+      write: (core, off, sz, v) => { gic.lines.fill(-1); map.write(gic, core, off, sz, v); },
       reset: () => gic.reset(),
       snapshot: () => gic.snapshot(),
       restore: (st) => gic.restore(st),
@@ -79,6 +84,7 @@ export class Gic {
   }
 
   reset(): void {
+    this.lines?.fill(-1);
     this.s = {
       ctlr: 0,
       cpus: Array.from({ length: this.ncpu }, freshCpu),
@@ -91,6 +97,7 @@ export class Gic {
     return structuredClone(this.s);
   }
   restore(state: unknown): void {
+    this.lines.fill(-1);
     this.s = structuredClone(state as GicState);
   }
 
@@ -147,7 +154,9 @@ export class Gic {
   }
 
   irqLine(c: number): boolean {
-    return this.signalled(c) !== undefined;
+    let l = this.lines[c]!;
+    if (l < 0) this.lines[c] = l = this.signalled(c) === undefined ? 0 : 1;
+    return l === 1;
   }
 
   // ---- register behaviour ----

@@ -301,7 +301,7 @@ uint8_t *pl_bus_word_shared(pl_bus *b) { return b->word_shared; }
 void pl_bus_set_all_shared(pl_bus *b, int all) { b->all_shared = all; }
 uint8_t *pl_bus_page_users(pl_bus *b) { return b->page_users; }
 uint8_t *pl_bus_page_dirty(pl_bus *b) { return b->page_dirty; }
-uint32_t pl_bus_epoch(pl_bus *b) { return b->epoch; }
+uint32_t *pl_bus_epoch_ptr(pl_bus *b) { return &b->epoch; }
 void pl_bus_bump(pl_bus *b) { b->epoch++; }
 
 /* the host wrote [a, a+len): no engine may keep translating the old bytes */

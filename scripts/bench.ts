@@ -1,0 +1,92 @@
+/**
+ * `npm run bench` (make bench): the figures BENCHMARKS.md records.
+ *   1. lockstep steps/s: penlab rr, quantum 1, against a C program doing the
+ *      same alternate single-stepping of two engines, in the same run
+ *   2. steps/s of `run` on the SGI ping-pong and the kexec hand-over
+ *   3. schedules/s of exploration for each kexec variant, one job and two
+ *   4. wall time of one run against QEMU on the same ELF
+ * Figures vary from machine to machine: compare within one run.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadFirmware } from '../src/elf/elf.js';
+import { explore } from '../src/explore/explore.js';
+import { vexpressA9 } from '../src/machine/board.js';
+import { RoundRobin } from '../src/scheduler/policies.js';
+import { prepareMachine, runOn } from '../src/run.js';
+import { ROOT } from '../src/demo.js';
+
+const fw = (name: string) => join(ROOT, 'firmware', 'build', `${name}.elf`);
+const tmp = mkdtempSync(join(tmpdir(), 'penlab-bench-'));
+const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
+const rows: [string, string][] = [];
+const say = (what: string, figure: string) => {
+  rows.push([what, figure]);
+  console.log(`${what.padEnd(64)} ${figure}`);
+};
+
+function timeIt<T>(f: () => T): [T, number] {
+  const t0 = performance.now();
+  const r = f();
+  return [r, (performance.now() - t0) / 1000];
+}
+
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}`);
+
+// 1. lockstep against C
+const STEPS = 2_000_000;
+const image = loadFirmware(fw('bench-loop'), vexpressA9());
+const dram = new Uint8Array(1 << 20);
+for (const s of image.segments) if (s.address >= 0x60000000) dram.set(s.data, s.address - 0x60000000);
+writeFileSync(join(tmp, 'dram.bin'), dram);
+const stepper = join(tmp, 'bench-stepper');
+execFileSync('cc', ['-O2', '-o', stepper, join(ROOT, 'scripts', 'bench-stepper.c'), '-lunicorn']);
+const c = Number(execFileSync(stepper, [join(tmp, 'dram.bin'), String(image.entry), String(STEPS)], { encoding: 'utf8' }).trim());
+say('C: two engines, uc_emu_start(count 1) + read PC, steps/s', fmt(c));
+for (const [label, checks] of [['penlab rr quantum 1, no checks', false], ['penlab rr quantum 1, clobber + stale-code checks', true]] as const) {
+  const m = prepareMachine(image, { noChecks: !checks });
+  const [, secs] = timeIt(() => runOn(m, new RoundRobin(1), { maxSteps: STEPS }));
+  say(`${label}, steps/s`, `${fmt(STEPS / secs)} (${(STEPS / secs / c).toFixed(2)} of C)`);
+  const [, q] = timeIt(() => runOn(m, new RoundRobin(100), { maxSteps: STEPS * 10 }));
+  say(`${label.replace('quantum 1', 'quantum 100')}, steps/s`, fmt((STEPS * 10) / q));
+  m.dispose();
+}
+
+// 2. real firmware
+for (const name of ['sgi-pingpong', 'kexec-notify-ack']) {
+  const img = loadFirmware(fw(name), vexpressA9());
+  const m = prepareMachine(img, {});
+  runOn(m, new RoundRobin(1));
+  const n = 50;
+  const [runs, secs] = timeIt(() => Array.from({ length: n }, () => runOn(m, new RoundRobin(1)).result.steps));
+  say(`run ${name} (rr, checks on, engines reused): steps/s`, `${fmt(runs.reduce((a, b) => a + b, 0) / secs)} (${(secs / n * 1000).toFixed(2)} ms per run)`);
+  m.dispose();
+}
+
+// 3. exploration
+for (const v of ['none', 'notify', 'notify-ack', 'cpu-kill']) {
+  for (const jobs of [1, 2]) {
+    const runs = 1000;
+    const [r, secs] = await (async () => {
+      const t0 = performance.now();
+      const res = await explore(fw(`kexec-${v}`), { strategy: 'pct', runs, jobs, out: join(tmp, `${v}-${jobs}`), shrink: false });
+      return [res, (performance.now() - t0) / 1000] as const;
+    })();
+    say(`explore kexec-${v} pct, ${jobs} job${jobs > 1 ? 's' : ''}: schedules/s`, `${fmt(r.schedules / secs)} (${runs} in ${secs.toFixed(1)} s)`);
+  }
+}
+
+// 4. against QEMU
+for (const name of ['sgi-pingpong', 'gic-regs']) {
+  const t0 = performance.now();
+  const q = spawnSync(join(ROOT, 'firmware', 'qemu-run.sh'), [fw(name)], { encoding: 'latin1', timeout: 60_000 });
+  const qemu = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const p = spawnSync(process.execPath, [join(ROOT, 'bin', 'penlab.js'), 'run', fw(name)], { encoding: 'utf8' });
+  const penlab = (performance.now() - t1) / 1000;
+  say(`wall time of one run of ${name}: penlab CLI vs qemu-system-arm`, `${penlab.toFixed(2)} s vs ${qemu.toFixed(2)} s${q.status === 0 && p.status === 0 ? '' : ' (a run failed)'}`);
+}
+
+writeFileSync(join(tmp, 'bench.json'), JSON.stringify(rows, null, 2));
