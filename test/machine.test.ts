@@ -78,6 +78,12 @@ describe('events, sleep and wake', () => {
     expect(events.some((e) => e.kind === 'exception-entry' && e.core === 1)).toBe(false);
   });
 
+  it('detects a livelock at once when both cores poll words nothing will change', async () => {
+    const r = await run('livelock', { maxSteps: 1_000_000 });
+    expect(r.outcome).toBe('livelock');
+    expect(r.steps).toBeLessThan(10_000);
+  });
+
   it('detects a deadlock (not a timeout) when both cores WFI with nothing pending', async () => {
     const r = await run('deadlock', { maxSteps: 1_000_000 });
     expect(r.outcome).toBe('deadlock');
@@ -117,6 +123,14 @@ describe('cores', () => {
     const unmapped = await run('fault-unmapped');
     expect(unmapped.outcome).toBe('fault');
     expect(unmapped.message).toMatch(/UNMAPPED.*address 0x80000000/);
+  });
+});
+
+describe('devices', () => {
+  it('stops at an access to a register no device decodes, naming it and its address', async () => {
+    const r = await run('undecoded');
+    expect(r.outcome).toBe('fault');
+    expect(r.message).toMatch(/^core 0: write of undecoded register GIC distributor \+0xf04 \(address 0x1e001f04\) at step \d+$/);
   });
 });
 

@@ -64,7 +64,7 @@ export class Bus {
           this.afterDeviceRead(core.id, page + off, value);
           return value;
         } catch (e) {
-          this.onDeviceError(core.id, e instanceof Error ? e.message : String(e));
+          this.onDeviceError(core.id, `${e instanceof Error ? e.message : String(e)} (address ${where(off)})`);
           return 0;
         }
       }, (off, size, value) => {
@@ -74,7 +74,7 @@ export class Bus {
           if (!hit) throw new DeviceError(`write of unmapped device address ${where(off)}`);
           hit.m.device.write(core.id, hit.off, size, value);
         } catch (e) {
-          this.onDeviceError(core.id, e instanceof Error ? e.message : String(e));
+          this.onDeviceError(core.id, `${e instanceof Error ? e.message : String(e)} (address ${where(off)})`);
         }
       });
     }

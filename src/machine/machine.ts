@@ -107,7 +107,7 @@ export class Machine implements DeviceHost {
     this.bus.map(board.powerCtl, power);
     this.devices.push(scu, this.gic.distributor, sys, uart, power);
     this.bus.onDeviceError = (core, message) => {
-      this.deviceFault ??= { core, message };
+      this.deviceFault ??= { core, message: `${message} at step ${this.step}` };
     };
     this.bus.beforeDeviceAccess = (core, write) => {
       this.drainLog(core);
