@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // native engines per worker: two workers keep a 2-core machine busy without thrashing
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

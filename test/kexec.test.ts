@@ -76,6 +76,13 @@ describe.each(['notify-ack', 'cpu-kill'])('kexec %s', (variant) => {
     expect(console).toContain(variant === 'cpu-kill' ? 'kexec: cpu1 powered off' : 'kexec: cpu1 in the pen');
   });
 
+  it('reports cpu1 as "pen" while it waits in the holding pen', async () => {
+    const r = await run(`kexec-${variant}`, { maxSteps: 6000 });
+    expect(r.outcome).toBe('timeout');
+    if (variant === 'notify-ack') expect(r.cores[1]!.state).toBe('pen');
+    else expect(r.cores[1]!.state).toBe('off');
+  });
+
   it('also passes with --strict-code-sync (the pen synchronizes before running copied code)', async () => {
     const r = await run(`kexec-${variant}`, { strictCodeSync: true });
     expect(r.outcome).toBe('pass');

@@ -166,6 +166,7 @@ smp_stop_wait:
 	ldr	r1, [r0, #4]
 	cmp	r1, #0
 	beq	1f
+	yield					@ cpu_relax(): lets a single-threaded emulator run cpu1
 	subs	r2, r2, #1
 	bne	smp_stop_wait
 	mov	r0, #-1
@@ -189,6 +190,7 @@ kill_wait_ack:
 	ldr	r3, [r1]
 	cmp	r3, #0
 	bne	1f
+	yield					@ cpu_relax()
 	subs	r2, r2, #1
 	bne	kill_wait_ack
 	mov	r0, #0

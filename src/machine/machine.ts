@@ -521,8 +521,10 @@ export class Machine implements DeviceHost {
       case Trap.Svc:
         return this.svc(core, word, size);
       case Trap.Yield:
-        core.retire(size); // a hint that this core waits: a good place for the scheduler to look
-        return true;
+        // a hint (cpu_relax()): no architectural effect; the scheduler's own
+        // polling detection decides whether this core is waiting
+        core.retire(size);
+        return false;
       default:
         throw new Error(`unknown trap ${trap}`);
     }
