@@ -65,3 +65,39 @@ export class AddressSet {
     this.size = 0;
   }
 }
+
+/** A number per RAM word, sparse by 4 KiB page (0 reads as absent). */
+export class WordMap {
+  private pages = new Map<number, Uint32Array>();
+  private lastPage = -1;
+  private lastWords: Uint32Array | undefined;
+
+  private page(p: number, create: boolean): Uint32Array | undefined {
+    if (p === this.lastPage) return this.lastWords;
+    let w = this.pages.get(p);
+    if (!w && create) {
+      w = new Uint32Array(1024);
+      this.pages.set(p, w);
+    }
+    if (w) {
+      this.lastPage = p;
+      this.lastWords = w;
+    }
+    return w;
+  }
+
+  set(address: number, value: number): void {
+    this.page(address >>> 12, true)![(address & 0xfff) >>> 2] = value;
+  }
+
+  get(address: number): number | undefined {
+    const v = this.page(address >>> 12, false)?.[(address & 0xfff) >>> 2];
+    return v ? v : undefined;
+  }
+
+  clear(): void {
+    this.pages.clear();
+    this.lastPage = -1;
+    this.lastWords = undefined;
+  }
+}

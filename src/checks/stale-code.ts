@@ -8,15 +8,15 @@
 import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import { disassemble } from '../report/disasm.js';
-import { AddressSet } from './address-set.js';
+import { AddressSet, WordMap } from './address-set.js';
 
 export class StaleCodeDetector implements MachineObserver {
   /** per core: bytes written since its last context synchronization, tagged writer+1 */
   private readonly written: AddressSet[];
   private readonly lastPc: number[];
   private readonly reported = new Set<string>();
-  /** where each written byte was written from (the last writer's PC) */
-  private readonly writtenBy = new Map<number, number>();
+  /** where each written word was last written from (the writer's PC) */
+  private readonly writtenBy = new WordMap();
   private readonly syncAfter: boolean[];
 
   constructor(private readonly machine: Machine, private readonly strict: boolean) {
@@ -64,7 +64,7 @@ export class StaleCodeDetector implements MachineObserver {
     const m = this.machine;
     const bytes = m.bus.slice(pc, size) ?? new Uint8Array(0);
     const thumb = m.firmware.isThumbAt(pc) ?? size === 2;
-    const from = [0, 1, 2, 3].map((d) => this.writtenBy.get(pc + size - 1 - d)).find((x) => x !== undefined) ?? this.lastPc[writer]!;
+    const from = this.writtenBy.get(pc) ?? this.writtenBy.get(pc + size - 1) ?? this.lastPc[writer]!;
     m.reportHazard({
       kind: 'stale-code', step,
       writer: { core: writer, pc: from, symbol: m.symbolize(from) },
@@ -82,21 +82,22 @@ export class StaleCodeDetector implements MachineObserver {
 export function isContextSync(m: Machine, pc: number, size: number): boolean {
   if (size === 2) return false;
   const w = m.bus.readU32(pc);
-  if (((w & 0xfffffff0) >>> 0) === 0xf57ff060) return true; // ISB (ARM)
+  if ((w & 0xfffffff0) >>> 0 === 0xf57ff060) return true; // ISB (ARM)
   if ((w & 0xffff) === 0xf3bf && ((w >>> 16) & 0xfff0) === 0x8f60) return true; // ISB (Thumb-2)
-  return isExceptionReturn(m, pc, size);
+  return exceptionReturn(w);
 }
 
 /** SUBS PC, LR / MOVS PC, LR, LDM ^ with PC, RFE, ERET */
 export function isExceptionReturn(m: Machine, pc: number, size: number): boolean {
-  if (size === 2) return false;
-  const w = m.bus.readU32(pc);
-  const is = (mask: number, value: number) => ((w & mask) >>> 0) === value;
+  return size === 4 && exceptionReturn(m.bus.readU32(pc));
+}
+
+function exceptionReturn(w: number): boolean {
   if ((w & 0xffff) === 0xf3de && ((w >>> 16) & 0xff00) === 0x8f00) return true; // SUBS PC, LR, #imm (Thumb-2)
-  if (w >>> 28 === 0xf) return is(0xfe50ffff, 0xf8100a00); // RFE
+  if (w >>> 28 === 0xf) return (w & 0xfe50ffff) >>> 0 === 0xf8100a00; // RFE
   // data-processing with S and Rd = PC, not TST/TEQ/CMP/CMN or a multiply
   const multiply = (w & 0x02000000) === 0 && (w & 0x90) === 0x90;
-  if (is(0x0c10f000, 0x0010f000) && ((w >>> 23) & 3) !== 2 && !multiply) return true;
-  if (is(0x0e708000, 0x08508000)) return true; // LDM ... {..., pc}^
-  return is(0x0fffffff, 0x0160006e); // ERET
+  if ((w & 0x0c10f000) === 0x0010f000 && ((w >>> 23) & 3) !== 2 && !multiply) return true;
+  if ((w & 0x0e708000) === 0x08508000) return true; // LDM ... {..., pc}^
+  return (w & 0x0fffffff) === 0x0160006e; // ERET
 }

@@ -19,19 +19,29 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, the
   const log = new DecisionLog();
   // one view, refilled for every decision: this loop runs once per step in lockstep
   const v: SchedulerView = { ready: [], spinning: [], repeating: [], wfe: [], last: undefined, decisions: 0, step: 0, retired: machine.retired };
+  const masks = [0, 0, 0, 0];
   const end = (verdict: Verdict): ScheduledRun => ({ verdict, schedule: () => log.toSchedule(then), switches: log.switches });
   for (;;) {
     if (machine.ended) return end('running');
     if (machine.steps >= maxSteps) return end('timeout');
     machine.wakeSleepers();
-    v.ready.length = v.spinning.length = v.repeating.length = v.wfe.length = 0;
+    // the lists change rarely: compare as bit masks, rebuild only when they do
+    let ready = 0;
+    let spinning = 0;
+    let repeating = 0;
+    let wfe = 0;
     for (const c of machine.cores) {
-      if (c.state === 'wfe') v.wfe.push(c.id);
+      const bit = 1 << c.id;
+      if (c.state === 'wfe') wfe |= bit;
       if (c.state !== 'running') continue;
-      v.ready.push(c.id);
-      if (machine.isRepeating(c.id)) v.repeating.push(c.id);
-      if (machine.isSpinning(c.id)) v.spinning.push(c.id);
+      ready |= bit;
+      if (machine.isRepeating(c.id)) repeating |= bit;
+      if (machine.isSpinning(c.id)) spinning |= bit;
     }
+    if (ready !== masks[0]) fill(v.ready, (masks[0] = ready));
+    if (spinning !== masks[1]) fill(v.spinning, (masks[1] = spinning));
+    if (repeating !== masks[2]) fill(v.repeating, (masks[2] = repeating));
+    if (wfe !== masks[3]) fill(v.wfe, (masks[3] = wfe));
     if (v.ready.length === 0) return end('deadlock');
     if (v.repeating.length === v.ready.length) return end('livelock');
     v.step = machine.steps;
@@ -51,4 +61,9 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, the
     log.run(d.core, machine.runCore(d.core, Math.min(d.steps, maxSteps - machine.steps), visible, until));
     v.last = d.core;
   }
+}
+
+function fill(list: number[], mask: number): void {
+  list.length = 0;
+  for (let id = 0; mask; id++, mask >>>= 1) if (mask & 1) list.push(id);
 }
