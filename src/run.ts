@@ -136,7 +136,11 @@ function report(m: Machine, verdict: string, switches: number, spec: string, qua
   else if (verdict === 'deadlock' || verdict === 'livelock' || verdict === 'timeout') outcome = verdict;
   else outcome = 'timeout';
   if (e?.outcome === 'fault') message = e.message;
-  else if (outcome === 'deadlock') message = 'every live core is waiting (WFI/WFE) and nothing can wake it';
+  else if (outcome === 'deadlock') {
+    message = m.cores.some((c) => c.live)
+      ? 'every live core is waiting (WFI/WFE) and nothing can wake it'
+      : 'every core is powered off or halted and nothing can start one';
+  }
   else if (outcome === 'livelock') message = 'every running core spins on memory that nothing changes';
   else if (outcome === 'timeout') message = `step budget of ${m.steps} ran out`;
   if (outcome === 'timeout') {
