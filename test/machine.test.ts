@@ -36,6 +36,8 @@ describe('SGI ping-pong through the GIC', () => {
     const entries = events.filter((e) => e.kind === 'exception-entry' && e.exception === 'irq');
     const iars = events.filter((e) => e.kind === 'iar');
     const eois = events.filter((e) => e.kind === 'eoi');
+    const returns = events.filter((e) => e.kind === 'exception-return');
+    expect(returns.length).toBe(entries.length); // every handler returns (SUBS PC, LR, #4)
     expect(sgis).toHaveLength(10);
     expect(entries.length).toBeGreaterThanOrEqual(10);
     expect(iars).toHaveLength(10);

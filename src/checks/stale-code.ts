@@ -8,6 +8,7 @@
 import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import { disassemble } from '../report/disasm.js';
+import { isContextSync } from '../machine/arm.js';
 import { AddressSet, WordMap } from './address-set.js';
 
 export class StaleCodeDetector implements MachineObserver {
@@ -49,7 +50,7 @@ export class StaleCodeDetector implements MachineObserver {
     if (set.size === 0) return;
     const hit = set.find(pc, size);
     if (hit >= 0) this.report(core, step, pc, size, set.tag(hit) - 1);
-    if (isContextSync(this.machine, pc, size)) this.syncAfter[core] = true;
+    if (size === 4 && isContextSync(this.machine.bus.readU32(pc))) this.syncAfter[core] = true;
   }
 
   event(e: MachineEvent): void {
@@ -78,26 +79,3 @@ export class StaleCodeDetector implements MachineObserver {
   }
 }
 
-/** ISB, or an exception return: the context-synchronization events an instruction can be */
-export function isContextSync(m: Machine, pc: number, size: number): boolean {
-  if (size === 2) return false;
-  const w = m.bus.readU32(pc);
-  if ((w & 0xfffffff0) >>> 0 === 0xf57ff060) return true; // ISB (ARM)
-  if ((w & 0xffff) === 0xf3bf && ((w >>> 16) & 0xfff0) === 0x8f60) return true; // ISB (Thumb-2)
-  return exceptionReturn(w);
-}
-
-/** SUBS PC, LR / MOVS PC, LR, LDM ^ with PC, RFE, ERET */
-export function isExceptionReturn(m: Machine, pc: number, size: number): boolean {
-  return size === 4 && exceptionReturn(m.bus.readU32(pc));
-}
-
-function exceptionReturn(w: number): boolean {
-  if ((w & 0xffff) === 0xf3de && ((w >>> 16) & 0xff00) === 0x8f00) return true; // SUBS PC, LR, #imm (Thumb-2)
-  if (w >>> 28 === 0xf) return (w & 0xfe50ffff) >>> 0 === 0xf8100a00; // RFE
-  // data-processing with S and Rd = PC, not TST/TEQ/CMP/CMN or a multiply
-  const multiply = (w & 0x02000000) === 0 && (w & 0x90) === 0x90;
-  if ((w & 0x0c10f000) === 0x0010f000 && ((w >>> 23) & 3) !== 2 && !multiply) return true;
-  if ((w & 0x0e708000) === 0x08508000) return true; // LDM ... {..., pc}^
-  return (w & 0x0fffffff) === 0x0160006e; // ERET
-}

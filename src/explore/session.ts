@@ -7,7 +7,6 @@ import { type FirmwareImage, loadFirmware } from '../elf/elf.js';
 import type { Machine } from '../machine/machine.js';
 import { NonPreemptive, PctPolicy, type Policy, ReplayPolicy, RoundRobin } from '../scheduler/policies.js';
 import { Schedule } from '../scheduler/schedule.js';
-import { isExceptionReturn } from '../checks/stale-code.js';
 import { boardFor, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
 import { ChoicePolicy, type ChoicePoint, EarlyWakeOracle, RandomExplore, SwitchRecorder } from './strategies.js';
 
@@ -72,12 +71,10 @@ export class ExploreSession {
     const unsubscribe = this.machine.events.subscribe({
       read: (core, _s, address, size) => mark(address, size, 0, core),
       write: (core, _s, address, size) => mark(address, size, 1, core),
-      fetch: (core, _s, pc, size) => {
-        mark(pc, size, 2, core);
-        if (depth[core]! > 0 && isExceptionReturn(this.machine, pc, size)) depth[core]!--;
-      },
+      fetch: (core, _s, pc, size) => mark(pc, size, 2, core),
       event: (e) => {
         if (e.kind === 'exception-entry') depth[e.core]!++;
+        if (e.kind === 'exception-return') depth[e.core] = Math.max(0, depth[e.core]! - 1);
         if (e.kind === 'power') depth[e.core] = 0;
       },
     });

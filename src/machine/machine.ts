@@ -9,6 +9,7 @@
  */
 import type { FirmwareImage } from '../elf/elf.js';
 import { InputError } from '../errors.js';
+import { isExceptionReturn } from './arm.js';
 import { hex } from '../elf/elf.js';
 import type { Board } from './board.js';
 import { Bus } from './bus.js';
@@ -64,6 +65,8 @@ export class Machine implements DeviceHost {
   private deviceFault: { core: number; message: string } | undefined;
   private readonly resetHooks: (() => void)[] = [];
   private readonly hashTick: number[] = [];
+  /** exceptions each core is inside (entered, not yet returned from) */
+  private readonly handlerDepth: number[] = [];
   /**
    * Per core: `seen` register-state hashes since memory last changed (a
    * repeat means the core is in a loop nothing can end: livelock material),
@@ -135,6 +138,7 @@ export class Machine implements DeviceHost {
     this.initial = this.cores.map((c) => c.native.saveContext());
     this.retired.push(...this.cores.map(() => 0));
     this.hashTick.push(...this.cores.map(() => 0));
+    this.handlerDepth.push(...this.cores.map(() => 0));
     this.spin = this.cores.map(() => ({ epoch: -1, seen: new Set<number>(), repeating: false, polls: new Map(), polling: undefined }));
   }
 
@@ -178,6 +182,7 @@ export class Machine implements DeviceHost {
     c.native.restoreContext(this.initial[core]!);
     c.refresh();
     c.jump(entry);
+    this.handlerDepth[core] = 0;
     c.state = 'running';
     c.event = false;
     this.emit({ kind: 'power', step: this.steps, core, on: true });
@@ -267,6 +272,7 @@ export class Machine implements DeviceHost {
     this.steps = 0;
     this.retired.fill(0);
     this.hashTick.fill(0);
+    this.handlerDepth.fill(0);
     this.ending = undefined;
     this.stopRequested = false;
     this.cut = undefined;
@@ -350,7 +356,8 @@ export class Machine implements DeviceHost {
       if (this.gic.irqLine(id)) {
         if (!core.irqMasked) {
           const e = core.takeException('irq', core.pc);
-          this.emit({ kind: 'exception-entry', step: this.steps, core: id, exception: 'irq', from: e.from, vector: e.vector });
+          this.handlerDepth[id]!++;
+          this.emit({ kind: 'exception-entry', step: this.steps, core: id, exception: 'irq', pc: e.from, vector: e.vector });
         }
       }
       const watch = this.gic.irqLine(id) && core.irqMasked ? RunFlag.IrqWatch : 0;
@@ -457,6 +464,11 @@ export class Machine implements DeviceHost {
         if (cut && cut.core === id && cut.pc === undefined && step + 1 > cut.step) cut.pc = log[i + 1]!;
         ev.fetch(id, ++step, log[i + 1]!, size);
         r.fetched++;
+        // only while inside a handler: the one place a return can be
+        if (this.handlerDepth[id]! > 0 && size === 4 && isExceptionReturn(this.bus.readU32(log[i + 1]!))) {
+          this.handlerDepth[id]!--;
+          ev.emit({ kind: 'exception-return', step, core: id, pc: log[i + 1]! });
+        }
       }
       else if (kind === LogEv.Write) ev.write(id, step, log[i + 1]!, size, log[i + 2]!);
       else ev.read(id, step, log[i + 1]!, size, log[i + 2]!);
@@ -535,7 +547,8 @@ export class Machine implements DeviceHost {
     const semihosting = size === 2 ? imm === 0xab : imm === 0x123456;
     if (!semihosting) {
       const e = core.takeException('svc', (core.pc + size) >>> 0);
-      this.emit({ kind: 'exception-entry', step: this.steps - 1, core: core.id, exception: 'svc', from: e.from, vector: e.vector });
+      this.handlerDepth[core.id]!++;
+      this.emit({ kind: 'exception-entry', step: this.steps - 1, core: core.id, exception: 'svc', pc: e.from, vector: e.vector });
       return false;
     }
     const op = core.reg(0);
