@@ -1,33 +1,46 @@
 /**
- * A set of byte addresses, sparse by 4 KiB page, with a one-entry page cache:
- * the detectors mark every fetched instruction, so this is on the hot path.
- * Each byte holds a small tag (0 = absent), e.g. which core wrote it.
+ * Sparse per-address state for the detectors, one array per 4 KiB page with
+ * a one-entry page cache: they touch every fetched instruction, so this is on
+ * the hot path.
  */
-export class AddressSet {
-  private pages = new Map<number, Uint8Array>();
+class Pages<A extends Uint8Array | Uint32Array> {
+  private pages = new Map<number, A>();
   private lastPage = -1;
-  private lastBytes: Uint8Array | undefined;
-  size = 0;
+  private last: A | undefined;
 
-  private page(p: number, create: boolean): Uint8Array | undefined {
-    if (p === this.lastPage) return this.lastBytes;
-    let b = this.pages.get(p);
-    if (!b && create) {
-      b = new Uint8Array(4096);
-      this.pages.set(p, b);
+  constructor(private readonly make: () => A) {}
+
+  get(p: number, create: boolean): A | undefined {
+    if (p === this.lastPage) return this.last;
+    let a = this.pages.get(p);
+    if (!a && create) {
+      a = this.make();
+      this.pages.set(p, a);
     }
-    if (b) {
+    if (a) {
       this.lastPage = p;
-      this.lastBytes = b;
+      this.last = a;
     }
-    return b;
+    return a;
   }
+
+  clear(): void {
+    this.pages.clear();
+    this.lastPage = -1;
+    this.last = undefined;
+  }
+}
+
+/** A set of byte addresses; each byte holds a small tag (0 = absent), e.g. which core wrote it. */
+export class AddressSet {
+  private readonly pages = new Pages(() => new Uint8Array(4096));
+  size = 0;
 
   /** tags [address, address+length); returns whether any byte was new */
   add(address: number, length: number, tag = 1): boolean {
     let fresh = false;
     for (let a = address; a < address + length; a++) {
-      const b = this.page(a >>> 12, true)!;
+      const b = this.pages.get(a >>> 12, true)!;
       const i = a & 0xfff;
       if (!b[i]) { fresh = true; this.size++; }
       b[i] = tag;
@@ -39,7 +52,7 @@ export class AddressSet {
   find(address: number, length: number): number {
     if (this.size === 0) return -1;
     for (let a = address; a < address + length; a++) {
-      const b = this.page(a >>> 12, false);
+      const b = this.pages.get(a >>> 12, false);
       if (b && b[a & 0xfff]) return a;
     }
     return -1;
@@ -47,57 +60,37 @@ export class AddressSet {
 
   remove(address: number, length: number): void {
     for (let a = address; a < address + length; a++) {
-      const b = this.page(a >>> 12, false);
+      const b = this.pages.get(a >>> 12, false);
       if (b && b[a & 0xfff]) { b[a & 0xfff] = 0; this.size--; }
     }
   }
 
   tag(address: number): number {
-    const b = this.page(address >>> 12, false);
+    const b = this.pages.get(address >>> 12, false);
     return b ? b[address & 0xfff]! : 0;
   }
 
   clear(): void {
     if (this.size === 0) return;
     this.pages.clear();
-    this.lastPage = -1;
-    this.lastBytes = undefined;
     this.size = 0;
   }
 }
 
-/** A number per RAM word, sparse by 4 KiB page (0 reads as absent). */
+/** A number per RAM word (0 reads as absent). */
 export class WordMap {
-  private pages = new Map<number, Uint32Array>();
-  private lastPage = -1;
-  private lastWords: Uint32Array | undefined;
-
-  private page(p: number, create: boolean): Uint32Array | undefined {
-    if (p === this.lastPage) return this.lastWords;
-    let w = this.pages.get(p);
-    if (!w && create) {
-      w = new Uint32Array(1024);
-      this.pages.set(p, w);
-    }
-    if (w) {
-      this.lastPage = p;
-      this.lastWords = w;
-    }
-    return w;
-  }
+  private readonly pages = new Pages(() => new Uint32Array(1024));
 
   set(address: number, value: number): void {
-    this.page(address >>> 12, true)![(address & 0xfff) >>> 2] = value;
+    this.pages.get(address >>> 12, true)![(address & 0xfff) >>> 2] = value;
   }
 
   get(address: number): number | undefined {
-    const v = this.page(address >>> 12, false)?.[(address & 0xfff) >>> 2];
+    const v = this.pages.get(address >>> 12, false)?.[(address & 0xfff) >>> 2];
     return v ? v : undefined;
   }
 
   clear(): void {
     this.pages.clear();
-    this.lastPage = -1;
-    this.lastWords = undefined;
   }
 }
