@@ -97,4 +97,13 @@ describe('run command', () => {
     expect(ta).toContain('# ');
     expect(ta).toContain(' sev ');
   });
+
+  it('replays a run to a byte-identical trace, however its turns are merged', () => {
+    const a = join(dir, 'kexec.trace');
+    const b = join(dir, 'kexec-replay.trace');
+    const s = join(dir, 'kexec.schedule');
+    expect(penlab('run', fw('kexec-notify-ack'), '--schedule', 'random:2', '--quantum', '3', '--trace', a, '--save-schedule', s).status).toBe(0);
+    expect(penlab('run', fw('kexec-notify-ack'), '--schedule', `replay:${s}`, '--trace', b).status).toBe(0);
+    expect(readFileSync(b, 'utf8')).toBe(readFileSync(a, 'utf8'));
+  });
 });

@@ -7,6 +7,7 @@
 import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import { disassemble } from '../report/disasm.js';
+import { wordBytes } from '../report/trace.js';
 import { AddressSet } from './address-set.js';
 
 export type Range = [number, number];
@@ -40,7 +41,7 @@ export class ClobberDetector implements MachineObserver {
     }
   }
 
-  fetch(core: number, _step: number, pc: number, size: number): void {
+  fetch(core: number, _step: number, pc: number, size: number, word: number): void {
     this.lastPc[core] = pc;
     if (this.safe(pc)) {
       if (!this.inSafe[core]) {
@@ -52,10 +53,7 @@ export class ClobberDetector implements MachineObserver {
     } else {
       this.inSafe[core] = false;
     }
-    if (this.fetched[core]!.add(pc, size)) {
-      const bytes = this.machine.bus.slice(pc, size);
-      if (bytes) this.code[core]!.set(pc, { bytes: bytes.slice(), size });
-    }
+    if (this.fetched[core]!.add(pc, size)) this.code[core]!.set(pc, { bytes: wordBytes(word, size), size });
   }
 
   write(core: number, step: number, address: number, size: number): void {

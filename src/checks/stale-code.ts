@@ -8,6 +8,7 @@
 import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import { disassemble } from '../report/disasm.js';
+import { wordBytes } from '../report/trace.js';
 import { isContextSync } from '../machine/arm.js';
 import { AddressSet, WordMap } from './address-set.js';
 
@@ -40,7 +41,7 @@ export class StaleCodeDetector implements MachineObserver {
     this.writtenBy.set(address, this.lastPc[core]!);
   }
 
-  fetch(core: number, step: number, pc: number, size: number): void {
+  fetch(core: number, step: number, pc: number, size: number, word: number): void {
     this.lastPc[core] = pc;
     const set = this.written[core]!;
     if (this.syncAfter[core]) {
@@ -49,8 +50,8 @@ export class StaleCodeDetector implements MachineObserver {
     }
     if (set.size === 0) return;
     const hit = set.find(pc, size);
-    if (hit >= 0) this.report(core, step, pc, size, set.tag(hit) - 1);
-    if (size === 4 && isContextSync(this.machine.bus.readU32(pc))) this.syncAfter[core] = true;
+    if (hit >= 0) this.report(core, step, pc, size, set.tag(hit) - 1, word);
+    if (size === 4 && isContextSync(word)) this.syncAfter[core] = true;
   }
 
   event(e: MachineEvent): void {
@@ -58,12 +59,12 @@ export class StaleCodeDetector implements MachineObserver {
     if (e.kind === 'exception-entry' || (e.kind === 'power' && e.on)) this.written[e.core]!.clear();
   }
 
-  private report(core: number, step: number, pc: number, size: number, writer: number): void {
+  private report(core: number, step: number, pc: number, size: number, writer: number, word: number): void {
     const key = `${core}:${pc}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
     const m = this.machine;
-    const bytes = m.bus.slice(pc, size) ?? new Uint8Array(0);
+    const bytes = wordBytes(word, size);
     const thumb = m.firmware.isThumbAt(pc) ?? size === 2;
     const from = this.writtenBy.get(pc) ?? this.writtenBy.get(pc + size - 1) ?? this.lastPc[writer]!;
     m.reportHazard({

@@ -12,6 +12,7 @@ import { hex } from '../elf/elf.js';
 import { InputError } from '../errors.js';
 import type { MachineObserver } from '../machine/events.js';
 import { disassemble, initDisassembler } from '../report/disasm.js';
+import { wordBytes } from '../report/trace.js';
 import { writeFileAtomic } from '../report/files.js';
 import { type HazardReport, type RunOptions, validateRunOptions } from '../run.js';
 import { Schedule } from '../scheduler/schedule.js';
@@ -317,11 +318,11 @@ function frameOf(prefix: string[], rec: RunRecord, cost: number): Frame {
 /** Replays a schedule and keeps each core's last instructions, disassembled. */
 function lastInstructions(session: ExploreSession, schedule: Schedule, n = 6): { core: number; lines: string[] }[] {
   const m = session.machine;
-  const ring: { pc: number; size: number; step: number }[][] = m.cores.map(() => []);
+  const ring: { pc: number; size: number; step: number; word: number }[][] = m.cores.map(() => []);
   const obs: MachineObserver = {
-    fetch: (core, step, pc, size) => {
+    fetch: (core, step, pc, size, word) => {
       const r = ring[core]!;
-      r.push({ pc, size, step });
+      r.push({ pc, size, step, word });
       if (r.length > n) r.shift();
     },
   };
@@ -336,7 +337,7 @@ function lastInstructions(session: ExploreSession, schedule: Schedule, n = 6): {
   return ring.map((r, core) => ({
     core,
     lines: r.map((x) => {
-      const bytes = m.bus.slice(x.pc, x.size) ?? new Uint8Array(0);
+      const bytes = wordBytes(x.word, x.size);
       return `${x.step} ${hex(x.pc)} ${disassemble(bytes, x.pc, m.firmware.isThumbAt(x.pc) ?? x.size === 2).padEnd(28)} ; ${m.symbolize(x.pc)}`;
     }),
   }));

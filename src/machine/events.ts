@@ -40,8 +40,8 @@ export interface Hazard {
 }
 
 export interface MachineObserver {
-  /** core retired the instruction at pc (size 2 or 4 bytes) as global step `step` */
-  fetch?(core: number, step: number, pc: number, size: number): void;
+  /** core retired the instruction at pc (size 2 or 4 bytes, `word` as fetched, little-endian) as global step `step` */
+  fetch?(core: number, step: number, pc: number, size: number, word: number): void;
   /** RAM reads and writes, in program order, before the write lands */
   read?(core: number, step: number, address: number, size: number, value: number): void;
   write?(core: number, step: number, address: number, size: number, value: number): void;
@@ -77,8 +77,8 @@ export class EventStream {
     return this.listeners.length > 0;
   }
 
-  fetch(core: number, step: number, pc: number, size: number): void {
-    for (const o of this.fetchers) o.fetch!(core, step, pc, size);
+  fetch(core: number, step: number, pc: number, size: number, word: number): void {
+    for (const o of this.fetchers) o.fetch!(core, step, pc, size, word);
   }
   read(core: number, step: number, address: number, size: number, value: number): void {
     for (const o of this.readers) o.read!(core, step, address, size, value);

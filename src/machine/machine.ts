@@ -100,7 +100,7 @@ export class Machine implements DeviceHost {
     this.gic = new Gic(n, this);
     const scu = new Scu(n);
     const sys = new SysRegs(board.sysId, this);
-    const uart = new Pl011((core, byte) => this.print(core, byte));
+    const uart = new Pl011((core, byte) => this.print(core, byte, this.step));
     const power = new PowerController(n, this, (core) => this.powerOff(core), (core, entry) => this.powerOn(core, entry));
     this.bus.map(board.periphBase, scu);
     this.bus.map(board.periphBase + 0x100, this.gic.cpuInterface);
@@ -119,7 +119,8 @@ export class Machine implements DeviceHost {
     this.bus.afterDeviceRead = (core, address, value) => {
       if (this.inRun?.id === core) this.inRun.deviceRead = { address, value };
     };
-    this.semihosting = new Semihosting(this.bus, (core, byte) => this.print(core, byte));
+    // semihosting runs from the SVC trap, after the SVC's step was counted
+    this.semihosting = new Semihosting(this.bus, (core, byte) => this.print(core, byte, this.steps - 1));
 
     for (const seg of firmware.segments) {
       this.bus.load(seg.address, seg.data);
@@ -155,16 +156,16 @@ export class Machine implements DeviceHost {
     this.bus.native.bump();
   }
 
-  private print(core: number, byte: number): void {
-    this.console.push({ core, byte, step: this.step });
-    if (this.events.wantsEvents) this.events.emit({ kind: 'console', step: this.steps, core, byte });
+  private print(core: number, byte: number, step: number): void {
+    this.console.push({ core, byte, step });
+    if (this.events.wantsEvents) this.events.emit({ kind: 'console', step, core, byte });
   }
 
   private powerOff(core: number): void {
     const c = this.cores[core];
     if (!c) return;
     c.state = 'off';
-    this.emit({ kind: 'power', step: this.steps, core, on: false });
+    this.emit({ kind: 'power', step: this.step, core, on: false });
   }
 
   /** `symbol` or `symbol+0xOFF` to an address (for hand-written schedules) */
@@ -185,7 +186,7 @@ export class Machine implements DeviceHost {
     this.handlerDepth[core] = 0;
     c.state = 'running';
     c.event = false;
-    this.emit({ kind: 'power', step: this.steps, core, on: true });
+    this.emit({ kind: 'power', step: this.step, core, on: true });
   }
 
   symbolize(address: number): string {
@@ -390,10 +391,14 @@ export class Machine implements DeviceHost {
         this.fault(id, `unexpected exception ${o[Out.Intno]} from the engine at ${hex(core.pc)}`);
         break;
       }
+      // a device access or SEV may wake a sleeper: wake it now, at this step, not when
+      // the scheduler next looks (which depends on how turns were cut)
+      if (reason === Stop.Mmio) this.wakeSleepers();
       if (reason === Stop.Trap) {
         const visible = this.executeTrap(core, o[Out.Trap]!, o[Out.TrapWord]!, o[Out.TrapSize]!);
         done++;
         if (this.raiseDeviceFault()) break;
+        this.wakeSleepers();
         if (visible && untilVisible) break;
       } else if ((reason === Stop.Shared || reason === Stop.Mmio) && untilVisible) {
         break;
@@ -461,11 +466,15 @@ export class Machine implements DeviceHost {
       const size = log[i]! >>> 8;
       if (kind === LogEv.Fetch) {
         const cut = this.cut;
-        if (cut && cut.core === id && cut.pc === undefined && step + 1 > cut.step) cut.pc = log[i + 1]!;
-        ev.fetch(id, ++step, log[i + 1]!, size);
+        if (cut && cut.core === id && step + 1 > cut.step) {
+          // the run is cut at a hazard: what the core did after it is not reported to anyone
+          cut.pc ??= log[i + 1]!;
+          break;
+        }
+        ev.fetch(id, ++step, log[i + 1]!, size, log[i + 2]!);
         r.fetched++;
         // only while inside a handler: the one place a return can be
-        if (this.handlerDepth[id]! > 0 && size === 4 && isExceptionReturn(this.bus.readU32(log[i + 1]!))) {
+        if (this.handlerDepth[id]! > 0 && size === 4 && isExceptionReturn(log[i + 2]!)) {
           this.handlerDepth[id]!--;
           ev.emit({ kind: 'exception-return', step, core: id, pc: log[i + 1]! });
         }
@@ -495,7 +504,7 @@ export class Machine implements DeviceHost {
   /** Execute an instruction the engine must not. Returns whether another core could see it. */
   private executeTrap(core: Core, trap: number, word: number, size: number): boolean {
     const step = this.steps;
-    if (this.events.wantsFetch) this.events.fetch(core.id, step, core.pc, size);
+    if (this.events.wantsFetch) this.events.fetch(core.id, step, core.pc, size, word);
     this.steps++;
     if (!core.conditionPassed(word)) {
       core.retire(size);

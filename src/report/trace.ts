@@ -13,6 +13,13 @@ import { disassemble } from './disasm.js';
 
 const ADDRESS_FIELDS = new Set(['pc', 'vector']);
 
+/** an instruction's bytes from the little-endian word the stepper logged */
+export function wordBytes(word: number, size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  for (let i = 0; i < size; i++) b[i] = (word >>> (8 * i)) & 0xff;
+  return b;
+}
+
 export class TraceWriter implements MachineObserver {
   private fd: number;
   private buf: string[] = [];
@@ -37,9 +44,9 @@ export class TraceWriter implements MachineObserver {
     this.bytes = 0;
   }
 
-  fetch(core: number, step: number, pc: number, size: number): void {
+  fetch(core: number, step: number, pc: number, size: number, word: number): void {
     const m = this.machine;
-    const bytes = m.bus.slice(pc, size)!;
+    const bytes = wordBytes(word, size);
     const key = `${pc}:${bytes.join(',')}`;
     let text = this.insn.get(key);
     if (text === undefined) {

@@ -186,7 +186,12 @@ static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
   if ((c->flags & F_IRQ_WATCH) && !(read_cpsr(uc) & 0x80)) {
     c->reason = STOP_IRQ; uc_emu_stop(uc); return;
   }
-  if (c->flags & F_LOG_FETCH) log3(c, EV_FETCH | (size << 8), a, 0);
+  if (c->flags & F_LOG_FETCH) {
+    /* the bytes as fetched: the run may overwrite them before TS reads the log */
+    uint32_t w = 0;
+    if (r && a - r->base + size <= r->size) memcpy(&w, r->host + (a - r->base), size > 4 ? 4 : size);
+    log3(c, EV_FETCH | (size << 8), a, w);
+  }
   c->out[O_RETIRED] = ++c->retired;
 }
 
