@@ -2,6 +2,8 @@
  * One run, end to end: firmware ELF → machine → scheduler → checks → result.
  * The library entry point behind `penlab run`.
  */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type FirmwareImage, hex, loadFirmware } from './elf/elf.js';
 import { InputError } from './errors.js';
 import { type Board, MAX_CORES, vexpressA9 } from './machine/board.js';
@@ -105,6 +107,9 @@ export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { r
 export async function runFirmware(path: string, o: RunOptions = {}): Promise<RunResult> {
   await initDisassembler();
   validateRunOptions(o);
+  for (const [option, file] of [['--trace', o.trace], ['--save-schedule', o.saveSchedule]] as const) {
+    if (file && !existsSync(dirname(resolve(file)))) throw new InputError(`${option} ${file}: no directory ${dirname(resolve(file))}`);
+  }
   const board = boardFor(o);
   const image = loadFirmware(path, board);
   const policy = parsePolicy(o.schedule ?? 'rr', { quantum: o.quantum ?? 1, cores: board.cores });

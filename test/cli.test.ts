@@ -57,6 +57,15 @@ describe('bad input is refused with one line and exit code 2', () => {
     expect(r.stderr).toMatch(message as RegExp);
   });
 
+  it('refuses output paths it cannot write, without hanging', () => {
+    const t = penlab('run', fw('mpidr'), '--trace', '/nonexistent-dir/x.trace');
+    expect(t.status).toBe(2);
+    expect(t.stderr).toMatch(/--trace \/nonexistent-dir\/x.trace: no directory/);
+    const e = penlab('explore', fw('mpidr'), '--out', '/proc/penlab-nope', '--runs', '2');
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/--out \/proc\/penlab-nope: cannot create/);
+  });
+
   it('refuses a replay schedule that names a core the board lacks', () => {
     const p = join(dir, 'bad.schedule');
     writeFileSync(p, '# penlab schedule v1\n0:10 7:5\n');

@@ -6,14 +6,14 @@
  * last. Results depend only on the firmware and the options, never on --jobs.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hex } from '../elf/elf.js';
 import { InputError } from '../errors.js';
 import type { MachineObserver } from '../machine/events.js';
 import { disassemble, initDisassembler } from '../report/disasm.js';
 import { wordBytes } from '../report/trace.js';
-import { writeFileAtomic } from '../report/files.js';
+import { ensureDir, writeFileAtomic } from '../report/files.js';
 import { type HazardReport, type RunOptions, validateRunOptions } from '../run.js';
 import { Schedule } from '../scheduler/schedule.js';
 import { type Executor, LocalExecutor, WorkerPool } from './pool.js';
@@ -129,6 +129,11 @@ function validate(o: ExploreOptions): Required<Pick<ExploreOptions, 'strategy' |
 
 export async function explore(path: string, options: ExploreOptions = {}): Promise<ExploreResult> {
   const o = validate(options);
+  try {
+    ensureDir(o.out);
+  } catch (e) {
+    throw new InputError(`--out ${o.out}: cannot create (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
   await initDisassembler();
   // what a worker needs to rebuild the same machine: plain data only
   const { onProgress: _p, observers: _o, strategy: _s, runs: _r, seed: _seed, depth: _d, preemptions: _pr, jobs: _j, out: _out, shard: _sh, resume: _re, shrink: _shr, ...runOpts } = options;
@@ -138,7 +143,6 @@ export async function explore(path: string, options: ExploreOptions = {}): Promi
   const [shardIndex, shardCount] = options.shard ?? [0, 1];
   const firmwareHash = createHash('sha256').update(session.image.bytes).digest('hex');
   const config = JSON.stringify({ s: o.strategy, r: o.runs, seed: o.seed, d: o.depth, p: o.preemptions, shard: options.shard ?? null, q: options.quantum ?? 1, m: options.maxSteps ?? null, safe: options.safe ?? [], strict: !!options.strictCodeSync });
-  mkdirSync(o.out, { recursive: true });
   const statePath = join(o.out, 'explore-state.json');
   let state: State = { version: 1, firmware: firmwareHash, config, next: 0, started: false, frames: [], schedules: 0, outcomes: {}, found: {} };
   if (options.resume && existsSync(statePath)) {

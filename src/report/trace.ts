@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hex } from '../elf/elf.js';
+import { InputError } from '../errors.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import type { Machine } from '../machine/machine.js';
 import { disassemble } from './disasm.js';
@@ -29,7 +30,11 @@ export class TraceWriter implements MachineObserver {
 
   constructor(private readonly machine: Machine, private readonly path: string) {
     this.tmp = `${path}.partial`;
-    this.fd = openSync(this.tmp, 'w');
+    try {
+      this.fd = openSync(this.tmp, 'w');
+    } catch (e) {
+      throw new InputError(`--trace ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
   }
 
   private line(s: string): void {
