@@ -139,7 +139,20 @@ export async function explore(path: string, options: ExploreOptions = {}): Promi
   const { onProgress: _p, observers: _o, strategy: _s, runs: _r, seed: _seed, depth: _d, preemptions: _pr, jobs: _j, out: _out, shard: _sh, resume: _re, shrink: _shr, ...runOpts } = options;
   // the main session: probes, shrinks and (with one job) runs everything
   const session = new ExploreSession(path, runOpts);
-  const exec: Executor = o.jobs > 1 ? await WorkerPool.start(path, runOpts, o.jobs) : new LocalExecutor(session);
+  try {
+    return await exploreWith(session, path, options, o, runOpts);
+  } finally {
+    session.dispose();
+  }
+}
+
+async function exploreWith(
+  session: ExploreSession, path: string, options: ExploreOptions, o: ReturnType<typeof validate>, runOpts: RunOptions,
+): Promise<ExploreResult> {
+  // workers take the words the main session's probe learned instead of probing again
+  const exec: Executor = o.jobs > 1
+    ? await WorkerPool.start(path, runOpts, o.jobs, { shared: session.shared, info: session.info })
+    : new LocalExecutor(session);
   const [shardIndex, shardCount] = options.shard ?? [0, 1];
   const firmwareHash = createHash('sha256').update(session.image.bytes).digest('hex');
   const config = JSON.stringify({ s: o.strategy, r: o.runs, seed: o.seed, d: o.depth, p: o.preemptions, shard: options.shard ?? null, q: options.quantum ?? 1, m: options.maxSteps ?? null, safe: options.safe ?? [], strict: !!options.strictCodeSync });
@@ -237,7 +250,6 @@ export async function explore(path: string, options: ExploreOptions = {}): Promi
     sharedWords: session.info.sharedWords,
     contendedPoints: session.info.contendedPoints,
   };
-  session.dispose();
   return result;
 }
 

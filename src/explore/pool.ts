@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../run.js';
-import { ExploreSession, type RunRecord, type RunSpec, type SessionInfo } from './session.js';
+import { ExploreSession, type Learned, type RunRecord, type RunSpec, type SessionInfo } from './session.js';
 
 export interface Executor {
   readonly info: SessionInfo;
@@ -28,10 +28,10 @@ type Reply = { type: 'ready'; info: SessionInfo } | { type: 'done'; id: number; 
 export class WorkerPool implements Executor {
   private constructor(private readonly workers: Worker[], readonly info: SessionInfo) {}
 
-  static async start(path: string, options: RunOptions, jobs: number): Promise<WorkerPool> {
+  static async start(path: string, options: RunOptions, jobs: number, learned: Learned): Promise<WorkerPool> {
     const workers: Worker[] = [];
     const infos = await Promise.all(Array.from({ length: jobs }, () => new Promise<SessionInfo>((resolve, reject) => {
-      const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { path, options } });
+      const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { path, options, learned } });
       workers.push(w);
       const onMessage = (m: Reply) => {
         if (m.type === 'ready') { w.off('message', onMessage); resolve(m.info); }

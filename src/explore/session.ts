@@ -32,6 +32,12 @@ export interface SessionInfo {
   contendedPoints: number;
 }
 
+/** what the probe runs learn: scheduling-point words and the PCT k */
+export interface Learned {
+  shared: [number, number][];
+  info: SessionInfo;
+}
+
 export class ExploreSession {
   readonly machine: Machine;
   readonly image: FirmwareImage;
@@ -40,13 +46,20 @@ export class ExploreSession {
   /** the learned scheduling-point words, as [address, words] ranges */
   readonly shared: [number, number][] = [];
 
-  constructor(readonly path: string, readonly options: RunOptions) {
+  /** `learned`: what another session's probe found (workers take the main session's, not run it again) */
+  constructor(readonly path: string, readonly options: RunOptions, learned?: Learned) {
     const board = boardFor(options);
     this.image = loadFirmware(path, board);
     this.machine = prepareMachine(this.image, options);
     this.oracle = new EarlyWakeOracle(this.machine);
     this.machine.events.subscribe(this.oracle);
-    this.info = this.probe();
+    if (learned) {
+      this.shared.push(...learned.shared);
+      this.machine.setSharedWords(this.shared);
+      this.info = learned.info;
+    } else {
+      this.info = this.probe();
+    }
   }
 
   /**

@@ -1,13 +1,13 @@
 /** An exploration worker: one session (its own engines), runs specs on request. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initDisassembler } from '../report/disasm.js';
-import { ExploreSession, type RunSpec } from './session.js';
+import { ExploreSession, type Learned, type RunSpec } from './session.js';
 
 const port = parentPort!;
-const { path, options } = workerData as { path: string; options: ConstructorParameters<typeof ExploreSession>[1] };
+const { path, options, learned } = workerData as { path: string; options: ConstructorParameters<typeof ExploreSession>[1]; learned: Learned };
 try {
   await initDisassembler();
-  const session = new ExploreSession(path, options);
+  const session = new ExploreSession(path, options, learned);
   port.on('message', (m: { type: 'run'; id: number; spec: RunSpec }) => {
     try {
       port.postMessage({ type: 'done', id: m.id, record: session.run(m.spec) });

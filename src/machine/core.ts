@@ -9,7 +9,6 @@ import { NativeCore, UC } from './native.js';
 export type CoreState = 'running' | 'wfe' | 'wfi' | 'halted' | 'off';
 
 const CPSR_T = 1 << 5;
-const CPSR_F = 1 << 6;
 const CPSR_I = 1 << 7;
 const CPSR_A = 1 << 8;
 const CPSR_IT = 0x0600fc00; // IT[1:0] at 26:25, IT[7:2] at 15:10
@@ -50,9 +49,6 @@ export class Core {
   }
   get live(): boolean {
     return this.state !== 'halted' && this.state !== 'off';
-  }
-  get sleeping(): boolean {
-    return this.state === 'wfe' || this.state === 'wfi';
   }
 
   refresh(): void {
@@ -133,10 +129,6 @@ export class Core {
     const vector = (vbar + offset) >>> 0;
     this.jump(vector | (sctlr & SCTLR_TE ? 1 : 0));
     return { kind, from, vector };
-  }
-
-  get fiqMasked(): boolean {
-    return (this.cpsr & CPSR_F) !== 0;
   }
 
   close(): void {

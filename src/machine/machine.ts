@@ -324,12 +324,10 @@ export class Machine implements DeviceHost {
 
   /** a core waiting on memory nothing has changed: its turn may go to another core */
   isSpinning(id: number): boolean {
-    const s = this.spin[id]!;
-    const epoch = this.bus.native.epoch;
-    if (s.repeating && s.epoch === epoch) return true;
-    const p = s.polling;
+    if (this.isRepeating(id)) return true;
+    const p = this.spin[id]!.polling;
     if (!p) return false;
-    if (p.size === 0) return p.epoch === epoch;
+    if (p.size === 0) return p.epoch === this.bus.native.epoch;
     const now = p.size === 4 ? this.bus.readU32(p.address) : p.size === 2 ? this.bus.readU16(p.address) : this.bus.readU8(p.address);
     return now === p.value;
   }

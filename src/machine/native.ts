@@ -97,7 +97,6 @@ function loadLibraries() {
     busNpages: pl.func('uint32_t pl_bus_npages(void *b)'),
     busWordShared: pl.func('void *pl_bus_word_shared(void *b)'),
     busSetAllShared: pl.func('void pl_bus_set_all_shared(void *b, int all)'),
-    busPageUsers: pl.func('void *pl_bus_page_users(void *b)'),
     busPageDirty: pl.func('void *pl_bus_page_dirty(void *b)'),
     busEpochPtr: pl.func('void *pl_bus_epoch_ptr(void *b)'),
     busBump: pl.func('void pl_bus_bump(void *b)'),
@@ -108,7 +107,6 @@ function loadLibraries() {
     coreClose: pl.func('void pl_core_close(void *c)'),
     run: pl.func('int pl_run(void *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out)'),
     cpRead: pl.func('int pl_cp_read(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, _Out_ uint32_t *val)'),
-    cpWrite: pl.func('int pl_cp_write(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val)'),
   };
 }
 
@@ -144,7 +142,6 @@ export class NativeBus {
   private disposed = false;
   /** bit per RAM word (global offset / 4): accesses are scheduling points, unless allShared */
   wordShared!: Uint8Array;
-  pageUsers!: Uint8Array;
   pageDirty!: Uint8Array;
   /** the epoch word itself, read without a native call */
   private readonly epochWord: Uint32Array;
@@ -158,7 +155,6 @@ export class NativeBus {
     }
     const n = native().busNpages(this.ptr) as number;
     this.wordShared = new Uint8Array(koffi.view(native().busWordShared(this.ptr), n * 128));
-    this.pageUsers = new Uint8Array(koffi.view(native().busPageUsers(this.ptr), n));
     this.pageDirty = new Uint8Array(koffi.view(native().busPageDirty(this.ptr), n));
   }
   set allShared(all: boolean) {
@@ -232,11 +228,6 @@ export class NativeCore {
     return this.reg[0]!;
   }
 
-  writeCp15(crn: number, crm: number, opc1: number, opc2: number, value: number): void {
-    const err = native().cpWrite(this.ptr, crn, crm, opc1, opc2, value >>> 0) as number;
-    if (err) throw this.error(`writing cp15 c${crn},c${crm},${opc1},${opc2}`, err);
-  }
-
   mapMmio(base: number, size: number, read: MmioRead, write: MmioWrite): void {
     const n = native();
     const r = koffi.register((_uc: unknown, off: number | bigint, sz: number) => BigInt(read(Number(off), sz) >>> 0), koffi.pointer(n.mmioRead));
@@ -254,11 +245,6 @@ export class NativeCore {
     err = native().ctxSave(this.uc, out[0]) as number;
     if (err) throw this.error('saving a context', err);
     return new NativeContext(out[0]);
-  }
-
-  saveInto(ctx: NativeContext): void {
-    const err = native().ctxSave(this.uc, ctx.ptr) as number;
-    if (err) throw this.error('saving a context', err);
   }
 
   restoreContext(ctx: NativeContext): void {

@@ -72,10 +72,6 @@ export class Schedule {
     return n;
   }
 
-  get earlyWakes(): number {
-    return this.decisions.filter((d) => 'wake' in d || ('then' in d && 'wake' in d.then)).length;
-  }
-
   toString(): string {
     return this.decisions.map(formatDecision).join(' ');
   }

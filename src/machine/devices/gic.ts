@@ -51,10 +51,9 @@ function freshCpu(): CpuState {
   };
 }
 
-function bits(n: number, f: (bit: number) => boolean): number {
+function bits(f: (bit: number) => boolean): number {
   let v = 0;
   for (let b = 0; b < 32; b++) if (f(b)) v |= 1 << b;
-  void n;
   return v >>> 0;
 }
 
@@ -225,12 +224,11 @@ export class Gic {
 
   // ---- banked bit-array registers ----
   bitsRead(c: number, word: number, f: (c: number, irq: number) => boolean): number {
-    return bits(32, (b) => word * 32 + b < NIRQ && f(c, word * 32 + b));
+    return bits((b) => word * 32 + b < NIRQ && f(c, word * 32 + b));
   }
-  bitsWrite(c: number, word: number, value: number, f: (irq: number) => void): void {
+  bitsWrite(word: number, value: number, f: (irq: number) => void): void {
     for (let b = 0; b < 32; b++) if (value & (1 << b) && word * 32 + b < NIRQ) f(word * 32 + b);
     this.host.mutated();
-    void c;
   }
   setEnabled(c: number, irq: number, on: boolean): void {
     if (irq < 16) return; // A9: SGIs are always enabled (RAO/WI)
@@ -293,8 +291,6 @@ export class Gic {
   }
 }
 
-const word = (n: number) => n; // readability in the tables below
-
 /** GIC distributor, PERIPHBASE + 0x1000 (GICv1 register names) */
 const DISTRIBUTOR = new RegisterMap<Gic>('GIC distributor', [
   { name: 'GICD_CTLR', offset: 0x000, read: (g) => g.ctlr, write: (g, _c, v) => { g.ctlr = v; } },
@@ -302,23 +298,23 @@ const DISTRIBUTOR = new RegisterMap<Gic>('GIC distributor', [
   { name: 'GICD_IIDR', offset: 0x008, read: () => 0x0102043b },
   {
     name: 'GICD_ISENABLER', offset: 0x100, count: NIRQ / 32,
-    read: (g, c, i) => g.bitsRead(c, word(i), (cc, irq) => g.isEnabled(cc, irq)),
-    write: (g, c, v, i) => g.bitsWrite(c, i, v, (irq) => g.setEnabled(c, irq, true)),
+    read: (g, c, i) => g.bitsRead(c, i, (cc, irq) => g.isEnabled(cc, irq)),
+    write: (g, c, v, i) => g.bitsWrite(i, v, (irq) => g.setEnabled(c, irq, true)),
   },
   {
     name: 'GICD_ICENABLER', offset: 0x180, count: NIRQ / 32,
     read: (g, c, i) => g.bitsRead(c, i, (cc, irq) => g.isEnabled(cc, irq)),
-    write: (g, c, v, i) => g.bitsWrite(c, i, v, (irq) => g.setEnabled(c, irq, false)),
+    write: (g, c, v, i) => g.bitsWrite(i, v, (irq) => g.setEnabled(c, irq, false)),
   },
   {
     name: 'GICD_ISPENDR', offset: 0x200, count: NIRQ / 32,
     read: (g, c, i) => g.bitsRead(c, i, (cc, irq) => g.isPending(cc, irq)),
-    write: (g, c, v, i) => g.bitsWrite(c, i, v, (irq) => g.setPending(c, irq, true)),
+    write: (g, c, v, i) => g.bitsWrite(i, v, (irq) => g.setPending(c, irq, true)),
   },
   {
     name: 'GICD_ICPENDR', offset: 0x280, count: NIRQ / 32,
     read: (g, c, i) => g.bitsRead(c, i, (cc, irq) => g.isPending(cc, irq)),
-    write: (g, c, v, i) => g.bitsWrite(c, i, v, (irq) => g.setPending(c, irq, false)),
+    write: (g, c, v, i) => g.bitsWrite(i, v, (irq) => g.setPending(c, irq, false)),
   },
   // GICv1 "active bit" registers are read-only
   { name: 'GICD_ISACTIVER', offset: 0x300, count: NIRQ / 32, read: (g, c, i) => g.bitsRead(c, i, (cc, irq) => g.isActive(cc, irq)) },

@@ -67,7 +67,6 @@ typedef struct pl_bus {
   uint32_t npages;
   uint8_t *word_shared; /* bit per RAM word, set by TS: accesses are scheduling points... */
   int all_shared;       /* ...unless every RAM access is one (the default) */
-  uint8_t *page_users;  /* per page: mask of cores that accessed or executed it */
   uint8_t *page_dirty;  /* per page: written since TS last cleared it (run reset) */
   uint32_t epoch;       /* bumped whenever RAM changes value */
   struct pl_core *cores[MAX_CORES];
@@ -156,10 +155,7 @@ static inline void mark_exec(pl_core *c, pl_region *r, uint32_t a) {
   uint32_t g = global_off(r, a);
   uint32_t pg = g >> PAGE_SHIFT, ch = g >> CHUNK_SHIFT;
   c->exec_chunks[ch >> 3] |= (uint8_t)(1u << (ch & 7));
-  if (!c->exec_pages[pg]) {
-    c->exec_pages[pg] = 1;
-    c->bus->page_users[pg] |= (uint8_t)(1u << c->id);
-  }
+  c->exec_pages[pg] = 1;
 }
 
 static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
@@ -235,7 +231,6 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
   if (off + (uint32_t)size > r->size) return; /* straddles the end: Unicorn faults it */
   uint32_t pg = r->first_page + (off >> PAGE_SHIFT);
   uint32_t pg_end = r->first_page + ((off + size - 1) >> PAGE_SHIFT);
-  b->page_users[pg] |= (uint8_t)(1u << c->id);
   c->last_addr = a;
   c->last_size = (uint32_t)size;
   c->last_write = type == UC_MEM_WRITE;
@@ -293,10 +288,9 @@ int pl_bus_add_ram(pl_bus *b, uint32_t base, uint32_t size, void *host) {
   pl_region *r = &b->r[b->nr++];
   r->base = base; r->size = size; r->host = host; r->first_page = b->npages;
   b->npages += size >> PAGE_SHIFT;
-  free(b->word_shared); free(b->page_users); free(b->page_dirty);
+  free(b->word_shared); free(b->page_dirty);
   b->word_shared = calloc((size_t)b->npages << (PAGE_SHIFT - 5), 1);
   b->all_shared = 1;
-  b->page_users = calloc(b->npages, 1);
   b->page_dirty = calloc(b->npages, 1);
   return 0;
 }
@@ -304,7 +298,6 @@ int pl_bus_add_ram(pl_bus *b, uint32_t base, uint32_t size, void *host) {
 uint32_t pl_bus_npages(pl_bus *b) { return b->npages; }
 uint8_t *pl_bus_word_shared(pl_bus *b) { return b->word_shared; }
 void pl_bus_set_all_shared(pl_bus *b, int all) { b->all_shared = all; }
-uint8_t *pl_bus_page_users(pl_bus *b) { return b->page_users; }
 uint8_t *pl_bus_page_dirty(pl_bus *b) { return b->page_dirty; }
 uint32_t *pl_bus_epoch_ptr(pl_bus *b) { return &b->epoch; }
 void pl_bus_bump(pl_bus *b) { b->epoch++; }
@@ -324,7 +317,7 @@ void pl_bus_host_wrote(pl_bus *b, uint32_t a, uint32_t len) {
 
 void pl_bus_free(pl_bus *b) {
   if (!b) return;
-  free(b->word_shared); free(b->page_users); free(b->page_dirty); free(b);
+  free(b->word_shared); free(b->page_dirty); free(b);
 }
 
 /* ---- cores ---- */
@@ -451,15 +444,10 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   return e;
 }
 
-/* coprocessor register access (VBAR, SCTLR) without a struct crossing koffi */
+/* coprocessor register reads (VBAR, SCTLR) without a struct crossing koffi */
 int pl_cp_read(pl_core *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t *val) {
   uc_arm_cp_reg r = { .cp = 15, .is64 = 0, .sec = 0, .crn = crn, .crm = crm, .opc1 = opc1, .opc2 = opc2 };
   uc_err e = uc_reg_read(c->uc, UC_ARM_REG_CP_REG, &r);
   *val = (uint32_t)r.val;
   return e;
-}
-
-int pl_cp_write(pl_core *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val) {
-  uc_arm_cp_reg r = { .cp = 15, .is64 = 0, .sec = 0, .crn = crn, .crm = crm, .opc1 = opc1, .opc2 = opc2, .val = val };
-  return uc_reg_write(c->uc, UC_ARM_REG_CP_REG, &r);
 }
