@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type FirmwareImage, hex, loadFirmware } from './elf/elf.js';
+import { type FirmwareImage, loadFirmware } from './elf/elf.js';
+import { hex } from './format.js';
 import { InputError } from './errors.js';
 import { type Board, MAX_CORES, vexpressA9 } from './machine/board.js';
 import type { Hazard, MachineObserver } from './machine/events.js';

@@ -8,7 +8,7 @@
 import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import { disassemble } from '../report/disasm.js';
-import { wordBytes } from '../report/trace.js';
+import { wordBytes } from '../format.js';
 import { isContextSync } from '../machine/arm.js';
 import { AddressSet, WordMap } from './address-set.js';
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Board } from '../machine/board.js';
 import { InputError } from '../errors.js';
+import { hex } from '../format.js';
 
 const require = createRequire(import.meta.url);
 const elfTools = require('elf-tools') as { parse(b: Buffer): ParsedElf };
@@ -99,9 +100,6 @@ function rank(s: ElfSymbol): number {
   return s.kind === 'func' ? 0 : s.kind === 'object' ? 1 : 2;
 }
 
-export function hex(n: number): string {
-  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
-}
 
 export function loadFirmware(path: string, board: Board): FirmwareImage {
   let file: Buffer;

@@ -8,11 +8,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { hex } from '../elf/elf.js';
+import { hex, wordBytes } from '../format.js';
 import { InputError } from '../errors.js';
 import type { MachineObserver } from '../machine/events.js';
 import { disassemble, initDisassembler } from '../report/disasm.js';
-import { wordBytes } from '../report/trace.js';
 import { ensureDir, writeFileAtomic } from '../report/files.js';
 import { type HazardReport, type RunOptions, validateRunOptions } from '../run.js';
 import { Schedule } from '../scheduler/schedule.js';

@@ -10,7 +10,7 @@
 import type { FirmwareImage } from '../elf/elf.js';
 import { InputError } from '../errors.js';
 import { isExceptionReturn } from './arm.js';
-import { hex } from '../elf/elf.js';
+import { hex } from '../format.js';
 import type { Board } from './board.js';
 import { Bus } from './bus.js';
 import { Core, type CoreState, mpidrOf } from './core.js';

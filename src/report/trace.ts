@@ -6,7 +6,7 @@
  * when the run ends, so a failed run leaves nothing half-written.
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { hex } from '../elf/elf.js';
+import { hex, wordBytes } from '../format.js';
 import { InputError } from '../errors.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import type { Machine } from '../machine/machine.js';
@@ -14,12 +14,6 @@ import { disassemble } from './disasm.js';
 
 const ADDRESS_FIELDS = new Set(['pc', 'vector']);
 
-/** an instruction's bytes from the little-endian word the stepper logged */
-export function wordBytes(word: number, size: number): Uint8Array {
-  const b = new Uint8Array(size);
-  for (let i = 0; i < size; i++) b[i] = (word >>> (8 * i)) & 0xff;
-  return b;
-}
 
 export class TraceWriter implements MachineObserver {
   private fd: number;
