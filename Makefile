@@ -11,9 +11,9 @@ setup:
 
 native: $(NATIVE)
 
-$(NATIVE): src/machine/native/penstep.c
-	@mkdir -p $(@D)
-	cc -O2 -Wall -Wextra -Wno-unused-parameter -shared -fPIC -o $@ $< -lunicorn
+# the compiler flags live in one place: src/machine/native/build.ts
+$(NATIVE): src/machine/native/penstep.c src/machine/native/build.ts
+	@npx tsx src/machine/native/build.ts --force
 
 firmware:
 	@$(MAKE) -s -C firmware

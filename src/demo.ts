@@ -6,8 +6,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { explore, type ExploreResult } from './explore/explore.js';
-import { runFirmware, type RunResult } from './run.js';
+import { explore } from './explore/explore.js';
+import type { DemoRow, ExploreResult, RunResult } from './report/result.js';
+import { runFirmware } from './run.js';
+
+export { formatDemo } from './report/human.js';
+export type { DemoRow } from './report/result.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -17,18 +21,6 @@ export const VARIANTS = [
   { name: 'notify-ack', expect: 'safe', what: 'the pen acks from SRAM, cpu0 waits for the ack' },
   { name: 'cpu-kill', expect: 'safe', what: 'cpu1 powers itself off, cpu0 waits for power-off' },
 ] as const;
-
-export interface DemoRow {
-  variant: string;
-  what: string;
-  rr: string;
-  delayed: string;
-  pct: string;
-  verdict: 'safe' | 'unsafe';
-  expected: boolean;
-  /** the first failure: a replay file and what happened */
-  failure?: { replay: string; summary: string };
-}
 
 export interface DemoOptions {
   runs?: number;
@@ -75,18 +67,4 @@ export async function demo(o: DemoOptions = {}): Promise<DemoRow[]> {
     });
   }
   return rows;
-}
-
-/** The verdict table, as the README shows it. */
-export function formatDemo(rows: DemoRow[]): string {
-  const head = ['variant', 'rr', 'cpu1 delayed', 'PCT depth 2', 'verdict'];
-  const body = rows.map((r) => [r.variant, r.rr, r.delayed, r.pct, r.verdict.toUpperCase()]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
-  const out = [line(head), line(w.map((n) => '-'.repeat(n))), ...body.map(line)];
-  for (const r of rows) {
-    if (!r.failure) continue;
-    out.push('', `${r.variant}: ${r.failure.summary}`, `  ${r.failure.replay}`);
-  }
-  return out.join('\n');
 }

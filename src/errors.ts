@@ -2,3 +2,13 @@
 export class InputError extends Error {
   readonly exitCode = 2;
 }
+
+/**
+ * A replayed schedule does not fit the run (the firmware or options changed
+ * since it was recorded). Not an InputError: exploration's shrinking tries
+ * candidate schedules and must tell a divergence from any other bad input.
+ * The CLI still reports it as bad input (one line, exit code 2).
+ */
+export class ReplayDivergence extends Error {
+  readonly exitCode = 2;
+}

@@ -5,56 +5,21 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type FirmwareImage, loadFirmware } from './elf/elf.js';
-import { hex } from './format.js';
 import { InputError } from './errors.js';
 import { type Board, MAX_CORES, vexpressA9 } from './machine/board.js';
-import type { Hazard, MachineObserver } from './machine/events.js';
+import type { MachineObserver } from './machine/events.js';
 import { Machine } from './machine/machine.js';
 import { attachChecks, type CheckOptions } from './checks/checks.js';
-import { parsePolicy, type Policy, ReplayPolicy } from './scheduler/policies.js';
+import { parsePolicy } from './scheduler/parse.js';
+import type { Policy } from './scheduler/policy.js';
 import { schedule as runScheduler } from './scheduler/scheduler.js';
 import type { Schedule } from './scheduler/schedule.js';
-import { initDisassembler } from './report/disasm.js';
+import { initDisassembler } from './disasm.js';
+import { report, type RunResult } from './report/result.js';
 import { TraceWriter } from './report/trace.js';
 import { writeFileAtomic } from './report/files.js';
 
-export type Outcome = 'pass' | 'clobber' | 'stale-code' | 'deadlock' | 'livelock' | 'timeout' | 'fault' | 'exit-failure';
-
-export interface CoreReport {
-  id: number;
-  pc: string;
-  symbol: string;
-  state: string;
-}
-
-export interface HazardReport {
-  kind: Hazard['kind'];
-  step: number;
-  writer: { core: number; pc: string; symbol: string };
-  victim: { core: number; pc: string; symbol: string };
-  address: string;
-  addressSymbol: string;
-  instruction?: string;
-  detail?: string;
-}
-
-export interface RunResult {
-  outcome: Outcome;
-  /** the firmware's semihosting exit code, null if it never exited */
-  exitCode: number | null;
-  steps: number;
-  console: string;
-  /** the console byte by byte: which core wrote what, in order */
-  consoleCores: string;
-  cores: CoreReport[];
-  hazards: HazardReport[];
-  /** replayable: `--schedule <schedule> --quantum <quantum>` with the same firmware runs it again */
-  schedule: string;
-  quantum: number;
-  /** context switches the run made */
-  switches: number;
-  message?: string;
-}
+export type { CoreReport, HazardReport, Outcome, RunResult } from './report/result.js';
 
 export interface RunOptions extends CheckOptions {
   cores?: number;
@@ -99,9 +64,9 @@ export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machin
 export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { result: RunResult; schedule: () => Schedule } {
   machine.reset();
   // a replay file made by exploration names the words it switched at
-  if (policy instanceof ReplayPolicy && policy.schedule.shared) machine.setSharedWords(policy.schedule.shared);
+  if (policy.shared) machine.setSharedWords(policy.shared);
   const maxSteps = o.maxSteps ?? DEFAULT_MAX_STEPS;
-  const { verdict, schedule, switches } = runScheduler(machine, policy, maxSteps, policy instanceof ReplayPolicy ? policy.schedule.then : 'np');
+  const { verdict, schedule, switches } = runScheduler(machine, policy, maxSteps);
   return { result: report(machine, verdict, switches, policy.spec, o.quantum ?? 1), schedule };
 }
 
@@ -113,11 +78,17 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   }
   const board = boardFor(o);
   const image = loadFirmware(path, board);
-  const policy = parsePolicy(o.schedule ?? 'rr', { quantum: o.quantum ?? 1, cores: board.cores });
+  const spec = o.schedule ?? 'rr';
+  const policyOptions = { quantum: o.quantum ?? 1, cores: board.cores };
+  // checked before any engine opens; exploration's own policies also need the machine they watch
+  const watches = /^(random-visible|choices):/.test(spec);
+  const early = watches ? undefined : parsePolicy(spec, policyOptions);
   const machine = prepareMachine(image, o);
-  const trace = o.trace ? new TraceWriter(machine, o.trace) : undefined;
-  if (trace) machine.events.subscribe(trace);
+  let trace: TraceWriter | undefined;
   try {
+    const policy = early ?? parsePolicy(spec, { ...policyOptions, machine });
+    trace = o.trace ? new TraceWriter(machine, o.trace) : undefined;
+    if (trace) machine.events.subscribe(trace);
     const { result, schedule } = runOn(machine, policy, o);
     trace?.finish();
     if (o.saveSchedule) {
@@ -130,50 +101,4 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   } finally {
     machine.dispose();
   }
-}
-
-function report(m: Machine, verdict: string, switches: number, spec: string, quantum: number): RunResult {
-  const e = m.ending;
-  let outcome: Outcome;
-  let message: string | undefined;
-  if (m.hazards.length) outcome = m.hazards[0]!.kind;
-  else if (e?.outcome === 'fault') outcome = 'fault';
-  else if (e?.outcome === 'exit') outcome = e.exitCode === 0 ? 'pass' : 'exit-failure';
-  else if (verdict === 'deadlock' || verdict === 'livelock' || verdict === 'timeout') outcome = verdict;
-  else outcome = 'timeout';
-  if (e?.outcome === 'fault') message = e.message;
-  else if (outcome === 'deadlock') {
-    message = m.cores.some((c) => c.live)
-      ? 'every live core is waiting (WFI/WFE) and nothing can wake it'
-      : 'every core is powered off or halted and nothing can start one';
-  }
-  else if (outcome === 'livelock') message = 'every running core spins on memory that nothing changes';
-  else if (outcome === 'timeout') message = `step budget of ${m.steps} ran out`;
-  if (outcome === 'timeout') {
-    const spots = m.cores.filter((c) => c.live).map((c) => `core ${c.id} at ${m.symbolize(c.pc)}${m.isSpinning(c.id) ? ' (waiting)' : ''}`);
-    message += `: ${spots.join(', ')}`;
-  }
-  const ref = (r: Hazard['writer']) => ({ core: r.core, pc: hex(r.pc), symbol: r.symbol });
-  const shown = m.console.filter((c) => c.step < m.reportedSteps);
-  return {
-    outcome,
-    exitCode: e?.outcome === 'exit' ? e.exitCode : null,
-    steps: m.reportedSteps,
-    console: Buffer.from(shown.map((c) => c.byte)).toString('latin1'),
-    consoleCores: shown.map((c) => String(c.core)).join(''),
-    cores: m.cores.map((_, id) => {
-      const s = m.coreSummary(id);
-      return { id, pc: hex(s.pc), symbol: s.symbol, state: s.state };
-    }),
-    hazards: m.hazards.map((h) => ({
-      kind: h.kind, step: h.step, writer: ref(h.writer), victim: ref(h.victim),
-      address: hex(h.address), addressSymbol: m.symbolize(h.address),
-      ...(h.instruction ? { instruction: h.instruction } : {}),
-      ...(h.detail ? { detail: h.detail } : {}),
-    })),
-    schedule: spec,
-    quantum,
-    switches,
-    ...(message ? { message } : {}),
-  };
 }

@@ -15,32 +15,25 @@ export interface CheckOptions {
   noChecks?: boolean;
 }
 
-export interface Checks {
-  clobber: ClobberDetector;
-  staleCode: StaleCodeDetector;
-  safeRegions: Range[];
-}
-
 /** Safe regions: outside system RAM, plus named ranges and `__penlab_safe*_start/_end` symbol pairs. */
-export function safePredicate(machine: Machine, extra: Range[]): { safe: (a: number) => boolean; ranges: Range[] } {
+export function safePredicate(machine: Machine, extra: Range[]): (a: number) => boolean {
   const { base, size } = machine.board.dram;
   const ranges = [...extra, ...machine.firmware.ranges('__penlab_safe')];
   const end = base + size;
-  const safe = (a: number) => {
+  return (a: number) => {
     if (a < base || a >= end) return true;
     for (const [s, e] of ranges) if (a >= s && a < e) return true;
     return false;
   };
-  return { safe, ranges };
 }
 
-export function attachChecks(machine: Machine, o: CheckOptions): Checks | undefined {
-  if (o.noChecks) return undefined;
-  const { safe, ranges } = safePredicate(machine, o.safe ?? []);
+/** Subscribes the detectors to the machine, unless checks are off. */
+export function attachChecks(machine: Machine, o: CheckOptions): void {
+  if (o.noChecks) return;
+  const safe = safePredicate(machine, o.safe ?? []);
   const clobber = new ClobberDetector(machine, safe);
   const staleCode = new StaleCodeDetector(machine, o.strictCodeSync ?? false);
   machine.events.subscribe(clobber);
   machine.events.subscribe(staleCode);
   machine.onReset(() => { clobber.reset(); staleCode.reset(); });
-  return { clobber, staleCode, safeRegions: ranges };
 }

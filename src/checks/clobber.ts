@@ -1,12 +1,12 @@
 /**
  * ClobberDetector: a core writes an address that another core has fetched an
- * instruction from since that core last entered a safe region (DESIGN.md,
+ * instruction from since that core last entered a safe region (docs/concepts.md,
  * "Words"). Tracked per instruction byte, not per page, so data that shares a
  * page with code is no false alarm. Reported at the write.
  */
 import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
-import { disassemble } from '../report/disasm.js';
+import { disassemble } from '../disasm.js';
 import { wordBytes } from '../format.js';
 import { AddressSet } from './address-set.js';
 

@@ -7,7 +7,7 @@
  */
 import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
-import { disassemble } from '../report/disasm.js';
+import { disassemble } from '../disasm.js';
 import { wordBytes } from '../format.js';
 import { isContextSync } from '../machine/arm.js';
 import { AddressSet, WordMap } from './address-set.js';

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { explore, type ExploreResult, type Strategy } from '../explore/explore.js';
+import { explore, type Strategy } from '../explore/explore.js';
+import { formatExplore } from '../report/human.js';
 import { DEFAULT_MAX_STEPS } from '../run.js';
 import { emit, parseInteger, parseRange } from './options.js';
 
@@ -8,28 +9,6 @@ function parseShard(v: string): [number, number] {
   const m = /^(\d+)\/(\d+)$/.exec(v);
   if (!m || Number(m[1]) >= Number(m[2])) throw new InvalidArgumentError(`--shard expects I/N with 0 <= I < N, got '${v}'`);
   return [Number(m[1]), Number(m[2])];
-}
-
-export function formatExplore(r: ExploreResult): string {
-  const lines: string[] = [];
-  const outcomes = Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
-  lines.push(`${r.firmware}: ${r.schedules} schedules (${r.strategy}, seed ${r.seed}${r.complete === undefined ? '' : r.complete ? ', bounded space covered' : ', cut short by --runs'}): ${outcomes}`);
-  lines.push(`  scheduling points on ${r.sharedWords} shared words; ${r.contendedPoints} contended decisions in the probe run`);
-  for (const f of r.failures) {
-    lines.push('');
-    lines.push(`${f.outcome.toUpperCase()} (found by run ${f.foundBy}, replay with ${f.switches} context switches): ${f.replay}`);
-    if (f.hazard) {
-      const h = f.hazard;
-      lines.push(`  step ${h.step}: core ${h.writer.core} at ${h.writer.symbol} wrote ${h.address} (${h.addressSymbol}${h.instruction ? `: ${h.instruction}` : ''}); core ${h.victim.core} at ${h.victim.symbol}`);
-    }
-    if (f.message) lines.push(`  ${f.message}`);
-    lines.push(`  penlab run ${r.firmware} --schedule replay:${f.replay}`);
-    for (const c of f.lastInstructions) {
-      lines.push(`  core ${c.core} last ran:`);
-      for (const l of c.lines) lines.push(`    ${l}`);
-    }
-  }
-  return lines.join('\n');
 }
 
 export function registerExplore(program: Command): void {
@@ -51,7 +30,7 @@ export function registerExplore(program: Command): void {
     .option('--max-steps <n>', 'step budget of each run', parseInteger('--max-steps', 1), DEFAULT_MAX_STEPS)
     .option('--safe <start:end>', 'extra safe region (repeatable)', parseRange)
     .option('--strict-code-sync', 'stale code includes bytes written by other cores')
-    .option('--json', 'print one JSON document (shape in DESIGN.md)')
+    .option('--json', 'print one JSON document (shape in docs/cli.md)')
     .action(async (file: string, o) => {
       const bar = process.stderr.isTTY && !o.json
         ? new SingleBar({ format: 'exploring [{bar}] {value}/{total} schedules | {outcomes}', stream: process.stderr, hideCursor: true })
@@ -59,8 +38,8 @@ export function registerExplore(program: Command): void {
       let started = false;
       const r = await explore(file, {
         strategy: o.strategy as Strategy, runs: o.runs, seed: o.seed, depth: o.depth, preemptions: o.preemptions,
-        jobs: o.jobs, shard: o.shard, out: o.out, resume: o.resume, shrink: o.shrink, cores: o.cores,
-        maxSteps: o.maxSteps, safe: o.safe, strictCodeSync: o.strictCodeSync,
+        jobs: o.jobs, shard: o.shard, out: o.out, resume: o.resume, shrink: o.shrink,
+        run: { cores: o.cores, maxSteps: o.maxSteps, safe: o.safe, strictCodeSync: o.strictCodeSync },
         onProgress: (done, total, outcomes) => {
           if (!bar) return;
           const text = Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ');

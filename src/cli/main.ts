@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { emit, parseInteger, parseRange } from './options.js';
-import { InputError } from '../errors.js';
+import { InputError, ReplayDivergence } from '../errors.js';
 import { formatRun } from '../report/human.js';
 import { DEFAULT_MAX_STEPS, runFirmware } from '../run.js';
 import { registerExplore } from './explore.js';
@@ -33,7 +33,7 @@ program
   .option('--no-checks', 'run without the clobber and stale-code detectors')
   .option('--trace <file>', 'write a text trace: one line per instruction, accesses and machine events')
   .option('--save-schedule <file>', 'write the decisions taken as a replay file (for --schedule replay:FILE)')
-  .option('--json', 'print one JSON document (shape in DESIGN.md)')
+  .option('--json', 'print one JSON document (shape in docs/cli.md)')
   .addOption(new Option('--dram-size <bytes>', 'system RAM size').argParser(parseInteger('--dram-size', 0x100000)).hideHelp())
   .action(async (file: string, o) => {
     const r = await runFirmware(file, {
@@ -56,7 +56,7 @@ try {
     process.exitCode = 0;
   } else if (code?.startsWith('commander.')) {
     process.exitCode = 2; // commander already printed the one-line reason
-  } else if (e instanceof InputError) {
+  } else if (e instanceof InputError || e instanceof ReplayDivergence) {
     process.stderr.write(`penlab: ${e.message}\n`);
     process.exitCode = 2;
   } else {

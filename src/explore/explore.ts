@@ -6,22 +6,24 @@
  * last. Results depend only on the firmware and the options, never on --jobs.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { hex, wordBytes } from '../format.js';
 import { InputError } from '../errors.js';
-import type { MachineObserver } from '../machine/events.js';
-import { disassemble, initDisassembler } from '../report/disasm.js';
+import { initDisassembler } from '../disasm.js';
 import { ensureDir, writeFileAtomic } from '../report/files.js';
-import { type HazardReport, type RunOptions, validateRunOptions } from '../run.js';
+import { RecentInstructions } from '../report/recent.js';
+import type { ExploreResult, FailureReport, Strategy } from '../report/result.js';
+import { DEFAULT_MAX_STEPS, type RunOptions, validateRunOptions } from '../run.js';
 import { Schedule } from '../scheduler/schedule.js';
+import { exhaustive } from './exhaustive.js';
 import { type Executor, LocalExecutor, WorkerPool } from './pool.js';
 import { ExploreSession, type RunRecord, type RunSpec } from './session.js';
 import { shrink, signature } from './shrink.js';
+import { configOf, type ExploreState, freshState, loadState, stateSaver } from './state.js';
 
-export type Strategy = 'random' | 'pct' | 'exhaustive';
+export type { ExploreResult, FailureReport, Strategy } from '../report/result.js';
 
-export interface ExploreOptions extends RunOptions {
+export interface ExploreOptions {
   strategy?: Strategy;
   /** random/pct: schedules to run; exhaustive: a cap (the report says whether the bounded space was covered) */
   runs?: number;
@@ -38,54 +40,12 @@ export interface ExploreOptions extends RunOptions {
   resume?: boolean;
   shrink?: boolean;
   onProgress?: (done: number, total: number | undefined, outcomes: Record<string, number>) => void;
+  /** how every run is set up: board, step budget, checks (observers, traces and saved schedules are per run: use `penlab run` on a replay file) */
+  run?: RunOptions;
 }
 
-export interface FailureReport {
-  outcome: string;
-  /** replay file: `penlab run FIRMWARE --schedule replay:FILE` reproduces the failure */
-  replay: string;
-  hazard?: HazardReport;
-  message?: string;
-  /** context switches in the (shrunk) replay schedule */
-  switches: number;
-  /** the run that found it: index (random/pct) or choice prefix (exhaustive) */
-  foundBy: string;
-  schedule: string;
-  /** the last instructions of each core in the replayed failure */
-  lastInstructions: { core: number; lines: string[] }[];
-}
-
-export interface ExploreResult {
-  firmware: string;
-  strategy: Strategy;
-  schedules: number;
-  outcomes: Record<string, number>;
-  failures: FailureReport[];
-  /** exhaustive: the preemption-bounded space was covered (not cut by --runs) */
-  complete?: boolean;
-  seed: number;
-  sharedWords: number;
-  contendedPoints: number;
-}
-
-interface Found {
-  key: string;
-  order: number[];
-  record: RunRecord;
-}
-
-interface State {
-  version: 1;
-  firmware: string;
-  config: string;
-  next: number;
-  /** exhaustive: the root has run */
-  started: boolean;
-  frames: Frame[];
-  schedules: number;
-  outcomes: Record<string, number>;
-  found: Record<string, Found>;
-}
+/** options that change neither which schedules run nor what is found */
+const RESULT_NEUTRAL = new Set(['jobs', 'out', 'resume', 'onProgress', 'observers', 'trace', 'saveSchedule']);
 
 /** splitmix32: a well-spread seed for run i */
 export function runSeed(seed: number, i: number): number {
@@ -102,7 +62,7 @@ function compareOrder(a: number[], b: number[]): number {
 }
 
 function validate(o: ExploreOptions): Required<Pick<ExploreOptions, 'strategy' | 'seed' | 'depth' | 'preemptions' | 'jobs' | 'out'>> & { runs: number } {
-  validateRunOptions(o);
+  validateRunOptions(o.run ?? {});
   const strategy = o.strategy ?? 'random';
   if (!['random', 'pct', 'exhaustive'].includes(strategy)) throw new InputError(`--strategy ${strategy}: expected random, pct or exhaustive`);
   const int = (v: number | undefined, name: string, min: number, dflt: number) => {
@@ -135,7 +95,7 @@ export async function explore(path: string, options: ExploreOptions = {}): Promi
   }
   await initDisassembler();
   // what a worker needs to rebuild the same machine: plain data only
-  const { onProgress: _p, observers: _o, strategy: _s, runs: _r, seed: _seed, depth: _d, preemptions: _pr, jobs: _j, out: _out, shard: _sh, resume: _re, shrink: _shr, ...runOpts } = options;
+  const { observers: _o, trace: _t, saveSchedule: _s, ...runOpts } = options.run ?? {};
   // the main session: probes, shrinks and (with one job) runs everything
   const session = new ExploreSession(path, runOpts);
   try {
@@ -154,21 +114,14 @@ async function exploreWith(
     : new LocalExecutor(session);
   const [shardIndex, shardCount] = options.shard ?? [0, 1];
   const firmwareHash = createHash('sha256').update(session.image.bytes).digest('hex');
-  const config = JSON.stringify({ s: o.strategy, r: o.runs, seed: o.seed, d: o.depth, p: o.preemptions, shard: options.shard ?? null, q: options.quantum ?? 1, m: options.maxSteps ?? null, safe: options.safe ?? [], strict: !!options.strictCodeSync });
+  const defined = <T extends object>(v: T) => Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
+  const config = configOf({
+    ...defined(options), ...o, shrink: options.shrink !== false,
+    run: { quantum: 1, maxSteps: DEFAULT_MAX_STEPS, cores: 2, ...defined(runOpts) },
+  }, RESULT_NEUTRAL);
   const statePath = join(o.out, 'explore-state.json');
-  let state: State = { version: 1, firmware: firmwareHash, config, next: 0, started: false, frames: [], schedules: 0, outcomes: {}, found: {} };
-  if (options.resume && existsSync(statePath)) {
-    const saved = JSON.parse(readFileSync(statePath, 'utf8')) as State;
-    if (saved.firmware !== firmwareHash) throw new InputError(`${statePath}: saved for a different firmware image than ${path}`);
-    if (saved.config !== config) throw new InputError(`${statePath}: saved with other exploration options; rerun without --resume or with the same options`);
-    state = saved;
-  }
-  let savedAt = 0;
-  const save = (force = false) => {
-    if (!force && Date.now() - savedAt < 2000) return;
-    savedAt = Date.now();
-    writeFileAtomic(statePath, JSON.stringify(state));
-  };
+  const state: ExploreState = (options.resume ? loadState(statePath, firmwareHash, config, path) : undefined) ?? freshState(firmwareHash, config);
+  const save = stateSaver(statePath, state);
 
   const written = new Set<string>();
   const tally = (record: RunRecord, key: string, order: number[]) => {
@@ -188,7 +141,9 @@ async function exploreWith(
 
   try {
     if (o.strategy === 'exhaustive') {
-      await exhaustive(exec, state, o.preemptions, o.runs, shardIndex, shardCount, tally, save, options.onProgress);
+      await exhaustive(exec, state, {
+        bound: o.preemptions, cap: o.runs, shard: shardIndex, shards: shardCount, tally, save, onProgress: options.onProgress,
+      });
     } else {
       const total = o.runs;
       const batch = Math.max(8, o.jobs * 16);
@@ -252,96 +207,11 @@ async function exploreWith(
   return result;
 }
 
-const EXHAUSTIVE_BATCH = 8;
-
-/**
- * Iterative context bounding (CHESS): every schedule with at most `bound`
- * preemptions (early WFE wakes count as one), each run once. A frame is a run
- * whose decision points are still being branched from; a child diverges from
- * it at one point and follows the default (non-preemptive) policy after it,
- * so only a chain of at most bound+1 frames is ever held.
- */
-async function exhaustive(
-  exec: Executor, state: State, bound: number, cap: number, shard: number, shards: number,
-  tally: (r: RunRecord, key: string, order: number[]) => void, save: () => void,
-  onProgress: ExploreOptions['onProgress'],
-): Promise<void> {
-  const frames = state.frames;
-  if (!state.started) {
-    state.started = true;
-    const [root] = await exec.run([{ kind: 'choices', prefix: [] }]);
-    if (shard === 0) tally(root!, 'x0', [0]);
-    if (root!.points) frames.push(frameOf([], root!, 0));
-  }
-  while (frames.length && state.schedules < cap) {
-    // the next children of the top frame, as many as the workers can take
-    const top = frames[frames.length - 1]!;
-    const batch: string[][] = [];
-    // a fixed batch size, not one per job: the same schedules run, in the same order, whatever --jobs
-    while (batch.length < Math.min(EXHAUSTIVE_BATCH, cap - state.schedules) && top.i < top.options.length) {
-      const opts = top.options[top.i]!;
-      if (top.j >= opts.length) { top.i++; top.j = 0; continue; }
-      const opt = opts[top.j++]!;
-      if (opt === top.chosen[top.i]) continue;
-      if (top.cost + (top.costly[top.i]!.includes(opt) ? 1 : 0) > bound) continue;
-      const ordinal = top.emitted++;
-      if (top.root && ordinal % shards !== shard) continue; // the root's children are split between shards
-      batch.push([...top.chosen.slice(0, top.i), opt]);
-    }
-    if (top.i >= top.options.length && batch.length === 0) { frames.pop(); continue; }
-    const records = await exec.run(batch.map((prefix) => ({ kind: 'choices', prefix })));
-    for (const [k, rec] of records.entries()) {
-      const prefix = batch[k]!;
-      const key = createHash('sha1').update(prefix.join(',')).digest('hex').slice(0, 10);
-      tally(rec, `x${key}`, [prefix.length, ...prefix.map((c) => (c.startsWith('w') ? 100 + Number(c.slice(1)) : Number(c)))]);
-      if (!rec.diverged && rec.points) {
-        const cost = prefix.reduce((n, c, i) => n + (rec.points![i]?.costly.includes(c) ? 1 : 0), 0);
-        if (cost <= bound) frames.push(frameOf(prefix, rec, cost));
-      }
-    }
-    save();
-    onProgress?.(state.schedules, undefined, state.outcomes);
-  }
-}
-
-export interface Frame {
-  root: boolean;
-  chosen: string[];
-  options: string[][];
-  costly: string[][];
-  /** preemptions in the prefix this run was forced along */
-  cost: number;
-  i: number;
-  j: number;
-  emitted: number;
-}
-
-function frameOf(prefix: string[], rec: RunRecord, cost: number): Frame {
-  const points = rec.points!;
-  return {
-    root: prefix.length === 0,
-    chosen: points.map((p) => p.chosen),
-    options: points.map((p) => p.options),
-    costly: points.map((p) => p.costly),
-    cost,
-    i: prefix.length,
-    j: 0,
-    emitted: 0,
-  };
-}
-
 /** Replays a schedule and keeps each core's last instructions, disassembled. */
-function lastInstructions(session: ExploreSession, schedule: Schedule, n = 6): { core: number; lines: string[] }[] {
+function lastInstructions(session: ExploreSession, schedule: Schedule): FailureReport['lastInstructions'] {
   const m = session.machine;
-  const ring: { pc: number; size: number; step: number; word: number }[][] = m.cores.map(() => []);
-  const obs: MachineObserver = {
-    fetch: (core, step, pc, size, word) => {
-      const r = ring[core]!;
-      r.push({ pc, size, step, word });
-      if (r.length > n) r.shift();
-    },
-  };
-  const unsubscribe = m.events.subscribe(obs);
+  const recent = new RecentInstructions(m.cores.length, m.firmware);
+  const unsubscribe = m.events.subscribe(recent);
   try {
     session.run({ kind: 'schedule', text: session.replayFile(schedule) });
   } catch {
@@ -349,11 +219,5 @@ function lastInstructions(session: ExploreSession, schedule: Schedule, n = 6): {
   } finally {
     unsubscribe();
   }
-  return ring.map((r, core) => ({
-    core,
-    lines: r.map((x) => {
-      const bytes = wordBytes(x.word, x.size);
-      return `${x.step} ${hex(x.pc)} ${disassemble(bytes, x.pc, m.firmware.isThumbAt(x.pc) ?? x.size === 2).padEnd(28)} ; ${m.symbolize(x.pc)}`;
-    }),
-  }));
+  return recent.lines();
 }

@@ -1,14 +1,22 @@
 /**
  * One exploring machine: engines opened once, reset between runs. Every
- * worker builds the same session (same probe, same learned shared pages), so
- * a run's result depends only on its spec, never on which worker ran it.
+ * worker builds the same session (the main session's learned shared words),
+ * so a run's result depends only on its spec, never on which worker ran it.
  */
 import { type FirmwareImage, loadFirmware } from '../elf/elf.js';
 import type { Machine } from '../machine/machine.js';
-import { NonPreemptive, PctPolicy, type Policy, ReplayPolicy, RoundRobin } from '../scheduler/policies.js';
+import { earlyWakes, type EarlyWakeOracle } from '../scheduler/early-wake.js';
+import { parsePolicy } from '../scheduler/parse.js';
+import { type ChoicePoint, ChoicePolicy } from '../scheduler/policies/choices.js';
+import { NonPreemptive } from '../scheduler/policies/non-preemptive.js';
+import { PctPolicy } from '../scheduler/policies/pct.js';
+import { RandomVisible } from '../scheduler/policies/random-visible.js';
+import { SwitchRecorder } from '../scheduler/policies/recorder.js';
+import { ReplayPolicy } from '../scheduler/policies/replay.js';
+import { RoundRobin } from '../scheduler/policies/round-robin.js';
+import { isContended, type Policy } from '../scheduler/policy.js';
 import { Schedule } from '../scheduler/schedule.js';
 import { boardFor, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
-import { ChoicePolicy, type ChoicePoint, EarlyWakeOracle, RandomExplore, SwitchRecorder } from './strategies.js';
 
 export type RunSpec =
   | { kind: 'random'; seed: number }
@@ -51,8 +59,7 @@ export class ExploreSession {
     const board = boardFor(options);
     this.image = loadFirmware(path, board);
     this.machine = prepareMachine(this.image, options);
-    this.oracle = new EarlyWakeOracle(this.machine);
-    this.machine.events.subscribe(this.oracle);
+    this.oracle = earlyWakes(this.machine);
     if (learned) {
       this.shared.push(...learned.shared);
       this.machine.setSharedWords(this.shared);
@@ -117,7 +124,7 @@ export class ExploreSession {
     runOn(this.machine, {
       spec: 'np', untilVisible: true,
       next: (v) => {
-        if (v.ready.filter((id) => !v.spinning.includes(id)).length > 1) contended++;
+        if (isContended(v)) contended++;
         return np.next(v);
       },
     }, this.options);
@@ -128,12 +135,12 @@ export class ExploreSession {
     let inner: Policy;
     let choice: ChoicePolicy | undefined;
     switch (spec.kind) {
-      case 'random': inner = new RandomExplore(spec.seed, this.oracle); break;
+      case 'random': inner = new RandomVisible(spec.seed, this.oracle); break;
       case 'pct': inner = new PctPolicy(spec.depth, spec.seed, this.machine.cores.length, this.info.contendedPoints); break;
       case 'choices': inner = choice = new ChoicePolicy(spec.prefix, this.oracle); break;
       case 'schedule': {
         const schedule = Schedule.parse(spec.text, 'schedule', this.machine.cores.length);
-        inner = new ReplayPolicy(schedule, 'schedule', 1, this.machine.cores.length);
+        inner = new ReplayPolicy(schedule, 'schedule', parsePolicy(schedule.then, { quantum: 1, cores: this.machine.cores.length, machine: this.machine }));
         break;
       }
     }

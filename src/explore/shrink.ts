@@ -3,8 +3,8 @@
  * tokens (preemptions and early wakes) as possible. Every candidate is a
  * replay file run exactly as `penlab run --schedule replay:FILE` runs it.
  */
-import { InputError } from '../errors.js';
-import type { RunResult } from '../run.js';
+import { ReplayDivergence } from '../errors.js';
+import type { RunResult } from '../report/result.js';
 import { type Decision, Schedule } from '../scheduler/schedule.js';
 import type { ExploreSession } from './session.js';
 
@@ -32,7 +32,7 @@ export function shrink(session: ExploreSession, decisions: Decision[], target: s
       last = session.run({ kind: 'schedule', text: session.replayFile(new Schedule(ds)) }).result;
       return signature(last) === target;
     } catch (e) {
-      if (e instanceof InputError) return false; // the candidate does not fit the run (replay divergence)
+      if (e instanceof ReplayDivergence) return false; // the candidate does not fit the run
       throw e;
     }
   };

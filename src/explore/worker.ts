@@ -1,6 +1,6 @@
 /** An exploration worker: one session (its own engines), runs specs on request. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initDisassembler } from '../report/disasm.js';
+import { initDisassembler } from '../disasm.js';
 import { ExploreSession, type Learned, type RunSpec } from './session.js';
 
 const port = parentPort!;

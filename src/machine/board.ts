@@ -1,7 +1,16 @@
 /**
- * Boards penlab can build. The default is QEMU's `vexpress-a9` memory map, so
- * the same ELF runs on penlab and on `qemu-system-arm -M vexpress-a9 -smp 2`.
+ * Boards penlab can build, and which device sits where on them. The default
+ * is QEMU's `vexpress-a9` memory map, so the same ELF runs on penlab and on
+ * `qemu-system-arm -M vexpress-a9 -smp 2` (docs/board.md).
  */
+import type { Bus } from './bus.js';
+import type { Device, DeviceHost } from './devices/device.js';
+import { Gic } from './devices/gic.js';
+import { Pl011 } from './devices/pl011.js';
+import { PowerController } from './devices/power.js';
+import { Scu } from './devices/scu.js';
+import { SysRegs } from './devices/sysregs.js';
+
 export interface RamSpec {
   readonly name: 'sram' | 'dram';
   readonly base: number;
@@ -45,3 +54,29 @@ export function vexpressA9(options: { cores?: number; dramSize?: number } = {}):
 }
 
 export const MAX_CORES = 4;
+
+/** What the board's devices may ask of the machine they sit in. */
+export interface BoardHost extends DeviceHost {
+  /** a byte of console output (UART0), tagged with its core and step */
+  print(core: number, byte: number, step: number): void;
+  powerOff(core: number): void;
+  /** core comes out of reset at `entry` (bit 0: Thumb) */
+  powerOn(core: number, entry: number): void;
+}
+
+/** The board's devices, mapped on the bus: the one place that says what sits where. */
+export function wireDevices(board: Board, bus: Bus, host: BoardHost): { gic: Gic; devices: Device[] } {
+  const n = board.cores;
+  const gic = new Gic(n, host);
+  const scu = new Scu(n);
+  const sys = new SysRegs(board.sysId, host);
+  const uart = new Pl011((core, byte) => host.print(core, byte, host.step));
+  const power = new PowerController(n, host, (core) => host.powerOff(core), (core, entry) => host.powerOn(core, entry));
+  bus.map(board.periphBase, scu);
+  bus.map(board.periphBase + 0x100, gic.cpuInterface);
+  bus.map(board.periphBase + 0x1000, gic.distributor);
+  bus.map(board.sysregs, sys);
+  bus.map(board.uart0, uart);
+  bus.map(board.powerCtl, power);
+  return { gic, devices: [scu, gic.distributor, sys, uart, power] };
+}

@@ -12,6 +12,8 @@ import type { Device } from './devices/device.js';
 import { DeviceError } from './devices/device.js';
 import { HostRam, NativeBus, type NativeCore } from './native.js';
 
+const PAGE = 4096;
+
 export interface Mapping {
   base: number;
   device: Device;
@@ -119,6 +121,60 @@ export class Bus {
     }
     r.bytes.set(bytes, (address >>> 0) - r.base);
     this.native.hostWrote(address, bytes.length);
+  }
+
+  /**
+   * A RAM address as the stepper's global offset: regions laid end to end in
+   * the order they were added (penstep.c's global_off). Per-word and per-page
+   * tables shared with the stepper are indexed by it.
+   */
+  globalOffset(address: number): number {
+    return this.pageIndex(address & ~(PAGE - 1)) * PAGE + (address & (PAGE - 1));
+  }
+
+  private pageIndex(address: number): number {
+    let index = 0;
+    for (const r of this.ram) {
+      if (address >= r.base && address < r.base + r.size) return index + (address - r.base) / PAGE;
+      index += r.size / PAGE;
+    }
+    throw new Error(`0x${address.toString(16)} is not RAM`);
+  }
+
+  /**
+   * Which RAM accesses are scheduling points: every one, or only those to the
+   * given words ([address, words] ranges, whole RAM words; checked by the caller).
+   */
+  setSharedWords(words: [number, number][] | 'all'): void {
+    const native = this.native;
+    native.wordShared.fill(0);
+    native.allShared = words === 'all';
+    if (words === 'all') return;
+    for (const [address, count] of words) {
+      const first = this.globalOffset(address) >>> 2;
+      for (let w = first; w < first + count; w++) native.wordShared[w >>> 3] = native.wordShared[w >>> 3]! | (1 << (w & 7));
+    }
+  }
+
+  /**
+   * Puts back every page written since the last call: the bytes in `pristine`
+   * (by page address) or zeros, dropping every engine's translations of them.
+   */
+  restoreDirtyPages(pristine: Map<number, Uint8Array>): void {
+    const dirty = this.native.pageDirty;
+    let first = 0;
+    for (const ram of this.ram) {
+      for (let i = 0; i < ram.size / PAGE; i++) {
+        if (!dirty[first + i]) continue;
+        const addr = ram.base + i * PAGE;
+        const orig = pristine.get(addr);
+        if (orig) ram.bytes.set(orig, i * PAGE);
+        else ram.bytes.fill(0, i * PAGE, (i + 1) * PAGE);
+        this.native.hostWrote(addr, PAGE);
+        dirty[first + i] = 0;
+      }
+      first += ram.size / PAGE;
+    }
   }
 
   dispose(): void {

@@ -3,16 +3,8 @@
  * (src/machine/native/penstep.c). Everything above it deals in numbers and
  * typed arrays; every native error becomes a thrown NativeError.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(here, '..', '..');
-const STEPPER_SRC = join(here, 'native', 'penstep.c');
-export const STEPPER_LIB = join(ROOT, 'build', 'native', 'libpenstep.so');
+import { ensureStepper } from './native/build.js';
 
 /** Unicorn constants, checked against /usr/include/unicorn/{unicorn,arm}.h 2.0.1 */
 export const UC = {
@@ -24,6 +16,7 @@ export const UC = {
   REG_SPSR: 13,
   REG_R0: 66,
   ERR_OK: 0,
+  ERR_INSN_INVALID: 10,
 } as const;
 
 /** Why a pl_run stopped (penstep.c, STOP_*). */
@@ -41,7 +34,7 @@ export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, 
 export const Out = {
   Err: 0, Reason: 1, Retired: 2, Pc: 3, Cpsr: 4, LogLen: 5, Trap: 6, TrapWord: 7,
   BadAddr: 8, BadType: 9, HashLo: 10, HashHi: 11, Intno: 12, TrapSize: 13,
-  LastAddr: 14, LastSize: 15, LastValue: 16, LastWrite: 17, Writes: 18, Count: 20,
+  LastAddr: 14, LastSize: 15, LastValue: 16, LastWrite: 17, Writes: 18, Count: 19,
 } as const;
 
 /** Event kinds in a core's access log: three words each (kind | size << 8, address, value). */
@@ -53,18 +46,35 @@ export class NativeError extends Error {
   }
 }
 
-/** Builds the stepper when it is missing or older than its source. */
-function ensureStepper(): void {
-  const stale = !existsSync(STEPPER_LIB)
-    || (existsSync(STEPPER_SRC) && statSync(STEPPER_SRC).mtimeMs > statSync(STEPPER_LIB).mtimeMs);
-  if (!stale) return;
-  mkdirSync(dirname(STEPPER_LIB), { recursive: true });
-  try {
-    execFileSync('cc', ['-O2', '-shared', '-fPIC', '-o', STEPPER_LIB, STEPPER_SRC, '-lunicorn'], { stdio: 'pipe' });
-  } catch (e) {
-    const err = (e as { stderr?: Buffer }).stderr?.toString().split('\n')[0] ?? String(e);
-    throw new NativeError(
-      `cannot build ${STEPPER_LIB}: ${err} (needs a C compiler and libunicorn-dev: run 'make setup')`, -1);
+/**
+ * The stepper's interface, as penstep.c's pl_layout() lists it: ABI version,
+ * then every out[] index, stop reason, trap, flag and log kind above in this
+ * order. Checked at load, so a stale or mismatched library is a clear error,
+ * never wrong numbers.
+ */
+const ABI_VERSION = 2;
+function expectedLayout(): number[] {
+  return [
+    ABI_VERSION,
+    Out.Err, Out.Reason, Out.Retired, Out.Pc, Out.Cpsr, Out.LogLen, Out.Trap, Out.TrapWord, Out.BadAddr, Out.BadType,
+    Out.HashLo, Out.HashHi, Out.Intno, Out.TrapSize, Out.LastAddr, Out.LastSize, Out.LastValue, Out.LastWrite, Out.Writes, Out.Count,
+    Stop.Budget, Stop.Trap, Stop.Shared, Stop.Mmio, Stop.Irq, Stop.LogFull, Stop.Error, Stop.Intr, Stop.Until,
+    Trap.None, Trap.Mpidr, Trap.Wfe, Trap.Wfi, Trap.Sev, Trap.Svc, Trap.Yield,
+    RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash,
+    LogEv.Fetch, LogEv.Read, LogEv.Write,
+  ];
+}
+
+function checkLayout(lib: string, layout: (dst: Uint32Array, cap: number) => number): void {
+  const want = expectedLayout();
+  const got = new Uint32Array(64);
+  const n = layout(got, got.length);
+  if (got[0] !== ABI_VERSION) {
+    throw new NativeError(`${lib} speaks stepper ABI ${got[0]}, this penlab needs ${ABI_VERSION}: rebuild it ('make native')`, -1);
+  }
+  const at = want.findIndex((v, i) => got[i] !== v);
+  if (n !== want.length || at >= 0) {
+    throw new NativeError(`${lib}: stepper interface differs from native.ts at entry ${at < 0 ? n : at} (penstep.c and native.ts disagree)`, -1);
   }
 }
 
@@ -75,8 +85,14 @@ function loadLibraries() {
   } catch {
     throw new NativeError("libunicorn.so.2 not found: install Debian's libunicorn2 (run 'make setup')", -1);
   }
-  ensureStepper();
-  const pl = koffi.load(STEPPER_LIB);
+  let path: string;
+  try {
+    path = ensureStepper();
+  } catch (e) {
+    throw new NativeError((e as Error).message, -1);
+  }
+  const pl = koffi.load(path);
+  checkLayout(path, pl.func('uint32_t pl_layout(uint32_t *dst, uint32_t cap)') as (dst: Uint32Array, cap: number) => number);
   const mmioRead = koffi.proto('uint64_t pl_mmio_read(void *uc, uint64_t offset, unsigned int size, void *ud)');
   const mmioWrite = koffi.proto('void pl_mmio_write(void *uc, uint64_t offset, unsigned int size, uint64_t value, void *ud)');
   return {

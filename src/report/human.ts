@@ -1,5 +1,5 @@
-/** Human-readable reports of runs. */
-import type { RunResult } from '../run.js';
+/** Human-readable reports: of a run, an exploration and the demo's verdict table. */
+import type { DemoRow, ExploreResult, RunResult } from './result.js';
 
 export function formatRun(file: string, r: RunResult): string {
   const lines: string[] = [];
@@ -25,4 +25,40 @@ export function formatRun(file: string, r: RunResult): string {
     }
   }
   return lines.join('\n');
+}
+
+export function formatExplore(r: ExploreResult): string {
+  const lines: string[] = [];
+  const outcomes = Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
+  lines.push(`${r.firmware}: ${r.schedules} schedules (${r.strategy}, seed ${r.seed}${r.complete === undefined ? '' : r.complete ? ', bounded space covered' : ', cut short by --runs'}): ${outcomes}`);
+  lines.push(`  scheduling points on ${r.sharedWords} shared words; ${r.contendedPoints} contended decisions in the probe run`);
+  for (const f of r.failures) {
+    lines.push('');
+    lines.push(`${f.outcome.toUpperCase()} (found by run ${f.foundBy}, replay with ${f.switches} context switches): ${f.replay}`);
+    if (f.hazard) {
+      const h = f.hazard;
+      lines.push(`  step ${h.step}: core ${h.writer.core} at ${h.writer.symbol} wrote ${h.address} (${h.addressSymbol}${h.instruction ? `: ${h.instruction}` : ''}); core ${h.victim.core} at ${h.victim.symbol}`);
+    }
+    if (f.message) lines.push(`  ${f.message}`);
+    lines.push(`  penlab run ${r.firmware} --schedule replay:${f.replay}`);
+    for (const c of f.lastInstructions) {
+      lines.push(`  core ${c.core} last ran:`);
+      for (const l of c.lines) lines.push(`    ${l}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The verdict table, as the README shows it. */
+export function formatDemo(rows: DemoRow[]): string {
+  const head = ['variant', 'rr', 'cpu1 delayed', 'PCT depth 2', 'verdict'];
+  const body = rows.map((r) => [r.variant, r.rr, r.delayed, r.pct, r.verdict.toUpperCase()]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  const out = [line(head), line(w.map((n) => '-'.repeat(n))), ...body.map(line)];
+  for (const r of rows) {
+    if (!r.failure) continue;
+    out.push('', `${r.variant}: ${r.failure.summary}`, `  ${r.failure.replay}`);
+  }
+  return out.join('\n');
 }

@@ -10,7 +10,7 @@ import { hex, wordBytes } from '../format.js';
 import { InputError } from '../errors.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import type { Machine } from '../machine/machine.js';
-import { disassemble } from './disasm.js';
+import { disassemble } from '../disasm.js';
 
 const ADDRESS_FIELDS = new Set(['pc', 'vector']);
 

@@ -62,14 +62,12 @@ export class Schedule {
 
   /** context switches: switch tokens, and boundaries between runs of different cores */
   get switches(): number {
-    let n = this.decisions.filter((d) => 'at' in d).length;
-    let prev: number | undefined;
+    const count = new SwitchCount();
     for (const d of this.decisions) {
-      if (!('core' in d)) continue;
-      if (prev !== undefined && prev !== d.core) n++;
-      prev = d.core;
+      if ('at' in d) count.n++;
+      else if ('core' in d) count.run(d.core);
     }
-    return n;
+    return count.n;
   }
 
   toString(): string {
@@ -163,6 +161,16 @@ export function formatDecision(d: Decision): string {
   return d.until !== undefined ? `${d.core}@${d.until}` : `${d.core}:${d.steps}`;
 }
 
+/** The one rule for counting context switches: a turn of another core than the last turn's. */
+class SwitchCount {
+  n = 0;
+  private last = -1;
+  run(core: number): void {
+    if (this.last >= 0 && this.last !== core) this.n++;
+    this.last = core;
+  }
+}
+
 /**
  * The decisions of a run as it goes: core and steps in a growable typed
  * array, consecutive turns of one core merged. Lockstep makes a decision per
@@ -171,8 +179,11 @@ export function formatDecision(d: Decision): string {
 export class DecisionLog {
   private words = new Int32Array(1024);
   private n = 0;
-  switches = 0;
-  private lastCore = -1;
+  private readonly count = new SwitchCount();
+
+  get switches(): number {
+    return this.count.n;
+  }
 
   run(core: number, steps: number): void {
     if (steps === 0) return;
@@ -181,8 +192,7 @@ export class DecisionLog {
       this.words[at + 1]! += steps;
       return;
     }
-    if (this.lastCore >= 0 && this.lastCore !== core) this.switches++;
-    this.lastCore = core;
+    this.count.run(core);
     this.append(core, steps);
   }
 

@@ -1,9 +1,23 @@
 /**
- * The lockstep scheduler: ask the policy which core runs next, run it, record
- * the decision. Everything that ends a run is decided here or by the machine.
+ * The lockstep scheduler.
+ *
+ * Overview: a run is a loop of decisions. Before each one the scheduler
+ * applies the wake rules, then looks at every core — ready, asleep in WFE,
+ * spinning on memory nothing changes, repeating its whole state — and ends
+ * the run if nothing can go on (deadlock: no core ready; livelock: every ready
+ * core repeats) or the step budget is spent (timeout). Otherwise the policy
+ * picks the next decision: run core C for N steps (optionally only to its
+ * next visible operation, or to a symbol), or end a core's WFE early. The
+ * machine runs the turn (machine/turn.ts); the decision goes into the log
+ * that becomes the run's replayable schedule.
+ *
+ * Invariants: the policy sees only the view (never the machine), so a
+ * schedule plus the firmware determines the run; the loop allocates nothing
+ * per decision, since in lockstep it runs once per step.
  */
+import { InputError } from '../errors.js';
 import type { Machine } from '../machine/machine.js';
-import type { Policy, SchedulerView } from './policies.js';
+import type { Policy, SchedulerView } from './policy.js';
 import { DecisionLog, type Schedule } from './schedule.js';
 
 export type Verdict = 'running' | 'deadlock' | 'livelock' | 'timeout';
@@ -15,16 +29,18 @@ export interface ScheduledRun {
   switches: number;
 }
 
-export function schedule(machine: Machine, policy: Policy, maxSteps: number, then = 'np'): ScheduledRun {
+export function schedule(machine: Machine, policy: Policy, maxSteps: number): ScheduledRun {
   const log = new DecisionLog();
+  const then = policy.then ?? 'np';
   // one view, refilled for every decision: this loop runs once per step in lockstep
   const v: SchedulerView = { ready: [], spinning: [], repeating: [], wfe: [], last: undefined, decisions: 0, step: 0, retired: machine.retired };
   const masks = [0, 0, 0, 0];
   const end = (verdict: Verdict): ScheduledRun => ({ verdict, schedule: () => log.toSchedule(then), switches: log.switches });
+  const waiting = machine.waiting;
   for (;;) {
     if (machine.ended) return end('running');
     if (machine.steps >= maxSteps) return end('timeout');
-    machine.wakeSleepers();
+    waiting.wakeSleepers();
     // the lists change rarely: compare as bit masks, rebuild only when they do
     let ready = 0;
     let spinning = 0;
@@ -35,8 +51,8 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, the
       if (c.state === 'wfe') wfe |= bit;
       if (c.state !== 'running') continue;
       ready |= bit;
-      if (machine.isRepeating(c.id)) repeating |= bit;
-      if (machine.isSpinning(c.id)) spinning |= bit;
+      if (waiting.isRepeating(c.id)) repeating |= bit;
+      if (waiting.isSpinning(c.id)) spinning |= bit;
     }
     if (ready !== masks[0]) fill(v.ready, (masks[0] = ready));
     if (spinning !== masks[1]) fill(v.spinning, (masks[1] = spinning));
@@ -48,7 +64,7 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, the
     const d = policy.next(v);
     v.decisions++;
     if ('wake' in d) {
-      machine.wakeEarly(d.wake);
+      waiting.wakeEarly(d.wake);
       log.wake(d.wake);
       continue;
     }
@@ -56,11 +72,19 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, the
     if (v.last !== undefined && d.core !== v.last && machine.events.wantsEvents) {
       machine.emit({ kind: 'switch', step: machine.steps, from: v.last, to: d.core });
     }
-    const until = d.until === undefined ? undefined : machine.resolve(d.until);
+    const until = d.until === undefined ? undefined : resolveSymbol(machine, d.until);
     const visible = (d.visible ?? policy.untilVisible) && until === undefined;
     log.run(d.core, machine.runCore(d.core, Math.min(d.steps, maxSteps - machine.steps), visible, until));
     v.last = d.core;
   }
+}
+
+/** `symbol` or `symbol+0xOFF` of the firmware, as hand-written `CORE@SYMBOL` tokens name an address */
+export function resolveSymbol(machine: Machine, expr: string): number {
+  const m = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/i.exec(expr);
+  const sym = m && machine.firmware.symbol(m[1]!);
+  if (!sym) throw new InputError(`schedule: no symbol '${m?.[1] ?? expr}' in ${machine.firmware.path}`);
+  return (sym.address + (m[2] ? Number(m[2]) : 0)) >>> 0;
 }
 
 function fill(list: number[], mask: number): void {

@@ -7,8 +7,7 @@
  *   expect(await runFirmware('pen.elf')).toHaveNoHazards();
  *   expect(await explore('pen.elf', { strategy: 'pct' })).toClobber({ victim: 1 });
  */
-import type { ExploreResult } from '../explore/explore.js';
-import type { HazardReport, RunResult } from '../run.js';
+import type { ExploreResult, HazardReport, RunResult } from '../report/result.js';
 
 export interface ClobberExpectation {
   victim?: number;

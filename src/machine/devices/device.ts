@@ -20,9 +20,6 @@ export interface Device {
   read(core: number, offset: number, size: number): number;
   write(core: number, offset: number, size: number, value: number): void;
   reset(): void;
-  /** state for machine snapshots; restore(snapshot()) must be exact */
-  snapshot(): unknown;
-  restore(state: unknown): void;
 }
 
 /** An access the device does not decode: the run reports it as a fault. */

@@ -68,15 +68,13 @@ export class Gic {
     this.lines = new Int8Array(ncpu).fill(-1);
     this.reset();
     const gic = this;
-    // every state change comes through a register access, reset or restore:
+    // every state change comes through a register access, or reset:
     // they drop the cached nIRQ lines the scheduler asks for between steps
     const wrap = (name: string, size: number, map: RegisterMap<Gic>): Device => ({
       name, size,
       read: (core, off, sz) => { gic.lines.fill(-1); return map.read(gic, core, off, sz); },
       write: (core, off, sz, v) => { gic.lines.fill(-1); map.write(gic, core, off, sz, v); },
       reset: () => gic.reset(),
-      snapshot: () => gic.snapshot(),
-      restore: (st) => gic.restore(st),
     });
     this.distributor = wrap('GIC distributor', 0x1000, DISTRIBUTOR);
     this.cpuInterface = wrap('GIC CPU interface', 0x100, CPU_INTERFACE);
@@ -92,13 +90,6 @@ export class Gic {
     };
   }
 
-  snapshot(): unknown {
-    return structuredClone(this.s);
-  }
-  restore(state: unknown): void {
-    this.lines.fill(-1);
-    this.s = structuredClone(state as GicState);
-  }
 
   // ---- per-interrupt state, banked below 32 ----
   private cpu(c: number): CpuState {

@@ -28,12 +28,6 @@ export class Pl011 implements Device {
   reset(): void {
     this.s = { ...RESET };
   }
-  snapshot(): unknown {
-    return { ...this.s };
-  }
-  restore(state: unknown): void {
-    this.s = { ...(state as UartState) };
-  }
 }
 
 const field = (k: keyof UartState, mask: number) => ({

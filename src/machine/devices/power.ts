@@ -61,14 +61,6 @@ export class PowerController implements Device {
     this.powered = (1 << this.ncpu) - 1;
     this.entry.fill(0);
   }
-  snapshot(): unknown {
-    return { powered: this.powered, entry: [...this.entry] };
-  }
-  restore(state: unknown): void {
-    const s = state as { powered: number; entry: number[] };
-    this.powered = s.powered;
-    this.entry = [...s.entry];
-  }
 }
 
 const REGISTERS = new RegisterMap<PowerController>('power controller', [

@@ -25,12 +25,6 @@ export class Scu implements Device {
   reset(): void {
     this.s = { control: 0, powerStatus: 0 };
   }
-  snapshot(): unknown {
-    return { ...this.s };
-  }
-  restore(state: unknown): void {
-    this.s = { ...(state as ScuState) };
-  }
 }
 
 const REGISTERS = new RegisterMap<Scu>('SCU', [

@@ -23,12 +23,6 @@ export class SysRegs implements Device {
   reset(): void {
     this.flags = 0;
   }
-  snapshot(): unknown {
-    return this.flags;
-  }
-  restore(state: unknown): void {
-    this.flags = state as number;
-  }
 }
 
 const REGISTERS = new RegisterMap<SysRegs>('system registers', [

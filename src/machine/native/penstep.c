@@ -2,7 +2,7 @@
  * penstep: the hot path of a penlab core, in C.
  *
  * Why C at all: crossing koffi costs more than Unicorn's own work per
- * instruction (DESIGN.md, "Single-stepping cost"), and a per-instruction JS
+ * instruction (docs/architecture.md, "One native call per turn"), and a per-instruction JS
  * hook costs more still. So one native call runs a core for up to N
  * instructions and hands back, in a buffer TypeScript reads without another
  * crossing, everything the machine needs: how many instructions retired (our
@@ -12,13 +12,17 @@
  *
  * A run stops *before* an instruction Unicorn cannot model on a multi-core
  * board (MRC MPIDR, WFE, WFI, SEV, YIELD, SVC: "traps"), and *after* an instruction
- * that touched a device or a page TypeScript marked shared, so a scheduler can
+ * that touched a device or a RAM word TypeScript marked shared, so a scheduler can
  * switch cores exactly where another core could observe a difference.
  *
  * It also keeps the shared bus coherent for code: Unicorn engines do not see
- * each other's writes in their translation caches, so a write to a page that
- * another engine has executed from queues that page for removal from that
- * engine's cache before it next runs.
+ * each other's writes in their translation caches, so a write to a 16-byte
+ * chunk that another engine has translated queues the written range for
+ * removal from that engine's cache before it next runs (per chunk, not per
+ * page: data beside code must not throw the other engine's code away).
+ *
+ * The C/TypeScript interface is the enums below; pl_layout() hands them to
+ * native.ts, which refuses a library whose numbers differ from its own.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,12 +51,15 @@ enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, 
 #define F_IRQ_WATCH 8u
 #define F_HASH 16u
 
-/* out[] layout, shared with src/machine/native.ts */
+/* out[] layout; native.ts mirrors every enum here and checks it against pl_layout() at load */
 enum {
   O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD,
   O_BAD_ADDR, O_BAD_TYPE, O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE,
   O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_WRITES, O_COUNT
 };
+
+/* bump when anything pl_layout() lists changes meaning */
+#define PL_ABI_VERSION 2u
 
 typedef struct {
   uint32_t base, size, first_page;
@@ -450,4 +457,21 @@ int pl_cp_read(pl_core *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t o
   uc_err e = uc_reg_read(c->uc, UC_ARM_REG_CP_REG, &r);
   *val = (uint32_t)r.val;
   return e;
+}
+
+/* The interface in numbers, for native.ts to check at load: the ABI version,
+   then every enum above in the order native.ts lists them. Returns how many. */
+uint32_t pl_layout(uint32_t *dst, uint32_t cap) {
+  const uint32_t v[] = {
+    PL_ABI_VERSION,
+    O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD, O_BAD_ADDR, O_BAD_TYPE,
+    O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE, O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_WRITES, O_COUNT,
+    STOP_BUDGET, STOP_TRAP, STOP_SHARED, STOP_MMIO, STOP_IRQ, STOP_LOG_FULL, STOP_ERROR, STOP_INTR, STOP_UNTIL,
+    TRAP_NONE, TRAP_MPIDR, TRAP_WFE, TRAP_WFI, TRAP_SEV, TRAP_SVC, TRAP_YIELD,
+    F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH,
+    EV_FETCH, EV_READ, EV_WRITE,
+  };
+  uint32_t n = sizeof v / sizeof v[0];
+  for (uint32_t i = 0; i < n && i < cap; i++) dst[i] = v[i];
+  return n;
 }

@@ -1,0 +1,269 @@
+/**
+ * One core's turn: the native stepper runs it, and this module makes sense of
+ * what comes back. It is the only TypeScript that knows the stepper's output
+ * layout (`Out`, the access log, stop reasons and traps), and it executes the
+ * instructions the engine must not (MRC MPIDR, WFE, WFI, SEV, YIELD, SVC) as
+ * the ARM ARM says.
+ *
+ * A turn ends at its budget, at a stop the caller asked for (the first
+ * visible operation, a given address), or when the run ends; IRQs that became
+ * deliverable are taken between native runs, before the next instruction.
+ */
+import { hex } from '../format.js';
+import { isExceptionReturn } from './arm.js';
+import type { Core } from './core.js';
+import { mpidrOf } from './core.js';
+import { DeviceError } from './devices/device.js';
+import { Semihosting } from './devices/semihosting.js';
+import type { Machine } from './machine.js';
+import { LogEv, Out, RunFlag, Stop, Trap, UC, ucStrerror } from './native.js';
+
+interface InRun {
+  id: number;
+  /** log words delivered so far */
+  drained: number;
+  /** instructions delivered so far */
+  fetched: number;
+  deviceWrites: number;
+  deviceRead: { address: number; value: number } | undefined;
+}
+
+export class TurnRunner {
+  /** a native run in progress: its core and how far its log has been delivered */
+  private inRun: InRun | undefined;
+  /** per core: every 16th turn takes a state hash (livelock) */
+  private readonly hashTick: number[];
+  /** per core: exceptions entered and not yet returned from */
+  private readonly handlerDepth: number[];
+  private readonly semihosting: Semihosting;
+
+  constructor(private readonly m: Machine) {
+    this.hashTick = m.cores.map(() => 0);
+    this.handlerDepth = m.cores.map(() => 0);
+    // semihosting runs from the SVC trap, after the SVC's step was counted
+    this.semihosting = new Semihosting(m.bus, (core, byte) => m.print(core, byte, m.steps - 1));
+    m.bus.beforeDeviceAccess = (core, write) => {
+      this.drainLog(core);
+      if (write && this.inRun?.id === core) this.inRun.deviceWrites++;
+    };
+    m.bus.afterDeviceRead = (core, address, value) => {
+      if (this.inRun?.id === core) this.inRun.deviceRead = { address, value };
+    };
+  }
+
+  reset(): void {
+    this.hashTick.fill(0);
+    this.handlerDepth.fill(0);
+  }
+
+  /** a core came out of reset: it is inside no handler */
+  powerOn(id: number): void {
+    this.handlerDepth[id] = 0;
+  }
+
+  /** instructions the native run in progress has retired so far (undefined between runs) */
+  get retiredInRun(): number | undefined {
+    const r = this.inRun;
+    return r ? this.m.cores[r.id]!.native.out[Out.Retired]! : undefined;
+  }
+
+  /** the core whose native run is in progress */
+  get runningCore(): number | undefined {
+    return this.inRun?.id;
+  }
+
+  /**
+   * Run core `id` for at most `budget` steps. With `untilVisible`, stop after
+   * the first instruction another core could observe (a shared-word access,
+   * a device access, SEV/WFE/WFI, semihosting). Returns steps retired.
+   */
+  run(id: number, budget: number, untilVisible: boolean, until?: number): number {
+    const m = this.m;
+    const core = m.cores[id]!;
+    const logFetch = m.events.wantsFetch;
+    let flags = (logFetch ? RunFlag.LogFetch : 0) | (m.events.wantsAccess ? RunFlag.LogAccess : 0);
+    if (untilVisible) flags |= RunFlag.StopShared;
+    let done = 0;
+    while (done < budget && core.state === 'running' && !m.ended) {
+      if (m.gic.irqLine(id) && !core.irqMasked) this.enter(core, 'irq', core.pc, m.steps);
+      const watch = m.gic.irqLine(id) && core.irqMasked ? RunFlag.IrqWatch : 0;
+      // the whole-state hash (livelock) costs a register dump: take it at visible
+      // stops and every 16th turn of a core, which any loop still comes back to
+      const hash = untilVisible || (this.hashTick[id] = (this.hashTick[id]! + 1) & 15) === 0 ? RunFlag.Hash : 0;
+      const n = core.native;
+      const run: InRun = (this.inRun = { id, drained: 0, fetched: 0, deviceWrites: 0, deviceRead: undefined });
+      try {
+        n.run(budget - done, flags | watch | hash, until === undefined ? 1 : until);
+        if (logFetch) this.drainLog(id);
+      } finally {
+        this.inRun = undefined;
+      }
+      const o = n.out;
+      const retired = o[Out.Retired]!;
+      core.pc = o[Out.Pc]!;
+      core.cpsr = o[Out.Cpsr]!;
+      m.noteCutPc(id, core.pc);
+      m.steps += retired;
+      done += retired;
+      const reason = o[Out.Reason]!;
+      if (retired) m.waiting.note(id, o, run.deviceWrites, untilVisible ? m.waiting.pollRead(o, run.deviceRead) : undefined, hash !== 0);
+      if (m.raiseDeviceFault()) break;
+      if (reason === Stop.Error) {
+        m.fault(id, this.describeError(core, o));
+        break;
+      }
+      if (reason === Stop.Intr) {
+        m.fault(id, `unexpected exception ${o[Out.Intno]} from the engine at ${hex(core.pc)}`);
+        break;
+      }
+      // a device access or SEV may wake a sleeper: wake it now, at this step, not when
+      // the scheduler next looks (which depends on how turns were cut)
+      if (reason === Stop.Mmio) m.waiting.wakeSleepers();
+      if (reason === Stop.Trap) {
+        const visible = this.executeTrap(core, o[Out.Trap]!, o[Out.TrapWord]!, o[Out.TrapSize]!);
+        done++;
+        if (m.raiseDeviceFault()) break;
+        m.waiting.wakeSleepers();
+        if (visible && untilVisible) break;
+      } else if ((reason === Stop.Shared || reason === Stop.Mmio) && untilVisible) {
+        break;
+      } else if (reason === Stop.Until) {
+        break;
+      }
+    }
+    m.retired[id] = m.retired[id]! + done;
+    return done;
+  }
+
+  /** exception entry from outside the engine, in the event stream */
+  private enter(core: Core, kind: 'irq' | 'svc', returnTo: number, step: number): void {
+    const e = core.takeException(kind, returnTo);
+    this.handlerDepth[core.id]!++;
+    this.m.emit({ kind: 'exception-entry', step, core: core.id, exception: kind, pc: e.from, vector: e.vector });
+  }
+
+  /** Delivers the log of the native run in progress, up to where it has got. */
+  private drainLog(id: number): void {
+    const r = this.inRun;
+    const m = this.m;
+    if (!r || r.id !== id || !m.events.wantsFetch) return;
+    const n = m.cores[id]!.native;
+    const log = n.log;
+    const len = n.out[Out.LogLen]!;
+    const ev = m.events;
+    let step = m.steps + r.fetched - 1;
+    for (let i = r.drained; i < len; i += 3) {
+      const kind = log[i]! & 0xff;
+      const size = log[i]! >>> 8;
+      if (kind === LogEv.Fetch) {
+        if (m.isCut(id, step + 1)) {
+          // the run is cut at a hazard: what the core did after it is not reported to anyone
+          m.noteCutPc(id, log[i + 1]!);
+          break;
+        }
+        ev.fetch(id, ++step, log[i + 1]!, size, log[i + 2]!);
+        r.fetched++;
+        // only while inside a handler: the one place a return can be
+        if (this.handlerDepth[id]! > 0 && size === 4 && isExceptionReturn(log[i + 2]!)) {
+          this.handlerDepth[id]!--;
+          ev.emit({ kind: 'exception-return', step, core: id, pc: log[i + 1]! });
+        }
+      }
+      else if (kind === LogEv.Write) ev.write(id, step, log[i + 1]!, size, log[i + 2]!);
+      else ev.read(id, step, log[i + 1]!, size, log[i + 2]!);
+    }
+    r.drained = len;
+  }
+
+  private describeError(core: Core, o: Uint32Array): string {
+    const err = o[Out.Err]!;
+    const at = `${hex(core.pc)} (${this.m.symbolize(core.pc)})`;
+    if (err === UC.ERR_INSN_INVALID) {
+      const word = core.thumb ? this.m.bus.readU16(core.pc) : this.m.bus.readU32(core.pc);
+      return `undefined instruction 0x${word.toString(16)} at ${at}`;
+    }
+    const bad = o[Out.BadType] ? ` address ${hex(o[Out.BadAddr]!)}` : '';
+    return `${ucStrerror(err)}${bad} at ${at}`;
+  }
+
+  /** Execute an instruction the engine must not. Returns whether another core could see it. */
+  private executeTrap(core: Core, trap: number, word: number, size: number): boolean {
+    const m = this.m;
+    const step = m.steps;
+    if (m.events.wantsFetch) m.events.fetch(core.id, step, core.pc, size, word);
+    m.steps++;
+    if (!core.conditionPassed(word)) {
+      core.retire(size);
+      return false;
+    }
+    switch (trap) {
+      case Trap.Mpidr: {
+        const rt = core.thumb ? (word >>> 28) & 0xf : (word >>> 12) & 0xf;
+        if (rt === 15) { m.fault(core.id, `MRC MPIDR to r15 at ${hex(core.pc)} is unpredictable`); return false; }
+        core.setReg(rt, mpidrOf(core.id));
+        core.retire(size);
+        return false;
+      }
+      case Trap.Sev:
+        for (const c of m.cores) if (c.live) c.event = true;
+        m.emit({ kind: 'sev', step, core: core.id });
+        core.retire(size);
+        m.mutated();
+        return true;
+      case Trap.Wfe:
+        core.retire(size);
+        if (core.event) {
+          core.event = false; // a set event register is consumed, no sleep
+          return false;
+        }
+        core.state = 'wfe';
+        m.emit({ kind: 'sleep', step, core: core.id, how: 'wfe' });
+        return true;
+      case Trap.Wfi:
+        core.retire(size);
+        if (m.gic.irqLine(core.id)) return false;
+        core.state = 'wfi';
+        m.emit({ kind: 'sleep', step, core: core.id, how: 'wfi' });
+        return true;
+      case Trap.Svc:
+        return this.svc(core, word, size);
+      case Trap.Yield:
+        // a hint (cpu_relax()): no architectural effect; polling detection
+        // decides whether this core is waiting
+        core.retire(size);
+        return false;
+      default:
+        throw new Error(`unknown trap ${trap}`);
+    }
+  }
+
+  private svc(core: Core, word: number, size: number): boolean {
+    const m = this.m;
+    const imm = size === 2 ? word & 0xff : word & 0xffffff;
+    const semihosting = size === 2 ? imm === 0xab : imm === 0x123456;
+    if (!semihosting) {
+      this.enter(core, 'svc', (core.pc + size) >>> 0, m.steps - 1);
+      return false;
+    }
+    const op = core.reg(0);
+    const arg = core.reg(1);
+    m.emit({ kind: 'semihosting', step: m.steps - 1, core: core.id, op, name: Semihosting.opName(op) });
+    try {
+      const r = this.semihosting.call(core.id, op, arg);
+      if ('exit' in r) {
+        core.state = 'halted'; // left at the SVC: reports show where it exited
+        m.exit(core.id, r.exit);
+        return true;
+      }
+      core.setReg(0, r.r0);
+      core.retire(size);
+      return true;
+    } catch (e) {
+      if (e instanceof DeviceError) {
+        m.fault(core.id, `${e.message} at ${hex(core.pc)}`);
+        return false;
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * When may a WFE end early and matter? WFE is a hint: hardware may wake it
+ * for no visible reason, and correct firmware re-checks its condition. An
+ * early wake can only change the outcome after another core has written
+ * memory since the WFE began, so it is offered at the first such write, and
+ * then at every write to a word the sleeping core has read (its wait loop's
+ * words): then it could see something new. Each offer is made once.
+ *
+ * One oracle per machine (`earlyWakes(machine)`), shared by every policy that
+ * offers early wakes, so policies made from a spec need nothing but the machine.
+ */
+import type { MachineEvent, MachineObserver } from '../machine/events.js';
+import type { Machine } from '../machine/machine.js';
+import type { SchedulerView } from './policy.js';
+
+export class EarlyWakeOracle implements MachineObserver {
+  private readonly reads: Set<number>[];
+  private readonly asleep: boolean[];
+  private readonly firstWrite: boolean[];
+  private readonly eligible: boolean[];
+
+  constructor(machine: Machine) {
+    const n = machine.cores.length;
+    this.reads = Array.from({ length: n }, () => new Set<number>());
+    this.asleep = new Array<boolean>(n).fill(false);
+    this.firstWrite = new Array<boolean>(n).fill(false);
+    this.eligible = new Array<boolean>(n).fill(false);
+    machine.onReset(() => this.reset());
+  }
+
+  reset(): void {
+    for (const r of this.reads) r.clear();
+    this.asleep.fill(false);
+    this.firstWrite.fill(false);
+    this.eligible.fill(false);
+  }
+
+  read(core: number, _step: number, address: number): void {
+    const r = this.reads[core]!;
+    if (r.size < 4096) r.add(address & ~3);
+  }
+
+  write(core: number, _step: number, address: number): void {
+    const word = address & ~3;
+    for (let c = 0; c < this.asleep.length; c++) {
+      if (c === core || !this.asleep[c]) continue;
+      if (this.firstWrite[c] || this.reads[c]!.has(word)) this.eligible[c] = true;
+      this.firstWrite[c] = false;
+    }
+  }
+
+  event(e: MachineEvent): void {
+    if (e.kind === 'sleep' && e.how === 'wfe') {
+      this.asleep[e.core] = true;
+      this.firstWrite[e.core] = true;
+    } else if (e.kind === 'wake') {
+      this.asleep[e.core] = false;
+      this.eligible[e.core] = false;
+    }
+  }
+
+  /** cores whose WFE could end early now with a visible effect; asking consumes the offer */
+  offers(v: SchedulerView): number[] {
+    const out = v.wfe.filter((c) => this.eligible[c]);
+    for (const c of out) this.eligible[c] = false;
+    return out;
+  }
+}
+
+const oracles = new WeakMap<Machine, EarlyWakeOracle>();
+
+/** the machine's oracle, subscribed to its events on first use */
+export function earlyWakes(machine: Machine): EarlyWakeOracle {
+  let o = oracles.get(machine);
+  if (!o) {
+    o = new EarlyWakeOracle(machine);
+    machine.events.subscribe(o);
+    oracles.set(machine, o);
+  }
+  return o;
+}

@@ -1,0 +1,83 @@
+/**
+ * Policy specs, as `--schedule` and replay files' `then:` take them:
+ *
+ *   rr                    round robin, `quantum` steps per turn
+ *   random:SEED           a random core per turn, `quantum` steps
+ *   np                    non-preemptive
+ *   pct:DEPTH:SEED[:K]    PCT over K contended decisions (default 200)
+ *   replay:FILE           a schedule file's decisions, then its `then` policy
+ *   random-visible:SEED   exploration's random walk (with early WFE wakes)
+ *   choices:C1,C2,...     exploration's forced prefix, then np
+ *
+ * Every policy's `spec` parses back here into a policy that decides the same way.
+ */
+import { InputError } from '../errors.js';
+import type { Machine } from '../machine/machine.js';
+import { earlyWakes } from './early-wake.js';
+import type { Policy } from './policy.js';
+import { ChoicePolicy } from './policies/choices.js';
+import { NonPreemptive } from './policies/non-preemptive.js';
+import { PctPolicy } from './policies/pct.js';
+import { RandomVisible } from './policies/random-visible.js';
+import { RandomPolicy } from './policies/random.js';
+import { ReplayPolicy } from './policies/replay.js';
+import { RoundRobin } from './policies/round-robin.js';
+import { Schedule } from './schedule.js';
+
+export interface PolicyOptions {
+  quantum: number;
+  cores: number;
+  /** the machine the policy will run on: exploration policies watch it for early-wake offers */
+  machine?: Machine;
+}
+
+export const POLICY_SPECS = 'rr, random:SEED, np, pct:DEPTH:SEED, replay:FILE';
+
+export function parsePolicy(spec: string, o: PolicyOptions): Policy {
+  const bad = (why: string) => new InputError(`--schedule ${spec}: ${why}`);
+  const [kind, ...args] = spec.split(':');
+  const int = (s: string | undefined, what: string) => {
+    if (s === undefined || !/^\d+$/.test(s)) throw bad(`${what} must be a non-negative integer`);
+    return Number(s);
+  };
+  const oracle = () => {
+    if (!o.machine) throw bad(`${kind} needs the machine it runs on`);
+    return earlyWakes(o.machine);
+  };
+  switch (kind) {
+    case 'rr':
+      if (args.length) throw bad('rr takes no argument (use --quantum)');
+      return new RoundRobin(o.quantum);
+    case 'random':
+      if (args.length !== 1) throw bad('expected random:SEED');
+      return new RandomPolicy(int(args[0], 'SEED'), o.quantum);
+    case 'np':
+      if (args.length) throw bad('np takes no argument');
+      return new NonPreemptive();
+    case 'pct': {
+      if (args.length !== 2 && args.length !== 3) throw bad('expected pct:DEPTH:SEED or pct:DEPTH:SEED:K');
+      const depth = int(args[0], 'DEPTH');
+      if (depth < 1) throw bad('DEPTH must be at least 1');
+      const k = args[2] === undefined ? undefined : int(args[2], 'K');
+      if (k !== undefined && k < 1) throw bad('K must be at least 1');
+      return new PctPolicy(depth, int(args[1], 'SEED'), o.cores, k);
+    }
+    case 'replay': {
+      const file = args.join(':');
+      if (!file) throw bad('expected replay:FILE');
+      const schedule = Schedule.load(file, o.cores);
+      return new ReplayPolicy(schedule, file, parsePolicy(schedule.then, o));
+    }
+    case 'random-visible':
+      if (args.length !== 1) throw bad('expected random-visible:SEED');
+      return new RandomVisible(int(args[0], 'SEED'), oracle());
+    case 'choices': {
+      const list = args.join(':');
+      const prefix = list === '' ? [] : list.split(',');
+      for (const c of prefix) if (!/^w?\d+$/.test(c) || Number(c.replace('w', '')) >= o.cores) throw bad(`choice '${c}' is not a core (or wCORE) of ${o.cores}`);
+      return new ChoicePolicy(prefix, oracle());
+    }
+    default:
+      throw bad(`unknown policy (expected ${POLICY_SPECS})`);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * `pct:DEPTH:SEED[:K]`: PCT (Burckhardt et al., ASPLOS 2010), switching only
+ * at points another core can observe.
+ *
+ * Invariants:
+ * - initial priorities are distinct and all at least DEPTH; the i-th change
+ *   point drops the running core to priority i, below every initial one;
+ * - the DEPTH-1 change points are *distinct* contended decisions drawn from
+ *   1..K without replacement (K: the contended decisions expected in a run),
+ *   so a run has exactly min(DEPTH-1, K) priority changes;
+ * - the highest-priority core worth running runs, to its next visible step.
+ * With these, a bug of depth DEPTH is found with probability at least
+ * 1/(n * K^(DEPTH-1)) per run.
+ */
+import { candidates, isContended, type Policy, Rng, type SchedulerView, TURN } from '../policy.js';
+import type { Decision } from '../schedule.js';
+
+/** K when nothing better is known */
+export const DEFAULT_PCT_POINTS = 200;
+
+export class PctPolicy implements Policy {
+  readonly untilVisible = true;
+  private readonly priority: number[];
+  private readonly changes: number[];
+  /** contended decisions so far */
+  private contended = 0;
+  constructor(readonly depth: number, readonly seed: number, cores: number, readonly points = DEFAULT_PCT_POINTS) {
+    const rng = new Rng(seed);
+    const order = Array.from({ length: cores }, (_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    this.priority = new Array<number>(cores);
+    order.forEach((core, rank) => { this.priority[core] = depth + rank; });
+    const k = Math.max(1, points);
+    this.changes = [];
+    while (this.changes.length < Math.min(depth - 1, k)) {
+      const at = 1 + rng.int(k);
+      if (!this.changes.includes(at)) this.changes.push(at);
+    }
+  }
+  get spec(): string {
+    return `pct:${this.depth}:${this.seed}${this.points === DEFAULT_PCT_POINTS ? '' : `:${this.points}`}`;
+  }
+  next(v: SchedulerView): Decision {
+    const c = candidates(v);
+    if (isContended(v)) {
+      this.contended++;
+      const at = this.changes.indexOf(this.contended);
+      if (at >= 0 && v.last !== undefined) this.priority[v.last] = at; // below every initial priority
+    }
+    const core = c.reduce((best, id) => (this.priority[id]! > this.priority[best]! ? id : best), c[0]!);
+    return { core, steps: TURN };
+  }
+}

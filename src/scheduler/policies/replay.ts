@@ -1,0 +1,69 @@
+/**
+ * `replay:FILE`: follows a schedule's decisions, then hands over to its
+ * `then` policy. Switch tokens (`0#412>1`) run the non-preemptive default
+ * between them. A decision that does not fit the run (the firmware or the
+ * options changed) throws ReplayDivergence.
+ */
+import { ReplayDivergence } from '../../errors.js';
+import { nonPreemptiveChoice, type Policy, type SchedulerView, TURN } from '../policy.js';
+import { type Decision, formatDecision, type Schedule } from '../schedule.js';
+
+export class ReplayPolicy implements Policy {
+  private at = 0;
+  readonly untilVisible = true;
+  constructor(
+    readonly schedule: Schedule,
+    readonly source: string,
+    /** the policy after the decisions: parsePolicy(schedule.then) */
+    private readonly rest: Policy,
+  ) {}
+  get spec(): string {
+    return `replay:${this.source}`;
+  }
+  get then(): string {
+    return this.schedule.then;
+  }
+  get shared(): [number, number][] | undefined {
+    return this.schedule.shared;
+  }
+  private diverge(d: Decision, v: SchedulerView, why: string): never {
+    throw new ReplayDivergence(`${this.source}: decision ${this.at + 1} (${formatDecision(d)}) does not fit this run: ${why} at step ${v.step}`);
+  }
+  next(v: SchedulerView): Decision {
+    const d = this.schedule.decisions[this.at];
+    if (!d) {
+      const r = this.rest.next(v);
+      return 'core' in r ? { ...r, visible: r.visible ?? this.rest.untilVisible } : r;
+    }
+    if ('at' in d) {
+      const fires = d.at === 'start' ? v.last === undefined : v.last === d.at.core && v.retired[d.at.core] === d.at.count;
+      if (fires) {
+        this.at++;
+        if ('wake' in d.then) {
+          if (!v.wfe.includes(d.then.wake)) this.diverge(d, v, `core ${d.then.wake} is not in WFE`);
+          return { wake: d.then.wake };
+        }
+        if (!v.ready.includes(d.then.core)) this.diverge(d, v, `core ${d.then.core} is not ready`);
+        return this.capped(d.then.core, v);
+      }
+      if (d.at === 'start') this.diverge(d, v, 'the run has started');
+      if (v.retired[d.at.core]! > d.at.count) this.diverge(d, v, `core ${d.at.core} is past instruction ${d.at.count}`);
+      return this.capped(nonPreemptiveChoice(v), v);
+    }
+    this.at++;
+    const core = 'core' in d ? d.core : d.wake;
+    const ok = 'core' in d ? v.ready.includes(core) : v.wfe.includes(core);
+    if (!ok) this.diverge(d, v, `core ${core} is not ${'core' in d ? 'ready' : 'in WFE'}`);
+    return 'core' in d ? { ...d, visible: false } : d;
+  }
+  /** np's turn for `core`, ending exactly where the next switch token wants it */
+  private capped(core: number, v: SchedulerView): Decision {
+    const next = this.schedule.decisions[this.at];
+    let steps = TURN;
+    if (next && 'at' in next && next.at !== 'start' && next.at.core === core) {
+      steps = next.at.count - v.retired[core]!;
+      if (steps <= 0) this.diverge(next, v, `core ${core} would run past instruction ${next.at.count}`);
+    }
+    return { core, steps, visible: true };
+  }
+}
