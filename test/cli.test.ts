@@ -76,7 +76,7 @@ describe('bad input is refused with one line and exit code 2', () => {
 });
 
 describe('run command', () => {
-  it('prints the DESIGN.md JSON shape and exits 0 on pass', () => {
+  it('prints the JSON shape of docs/cli.md and exits 0 on pass', () => {
     const r = penlab('run', fw('sgi-pingpong'), '--schedule', 'random:7', '--json');
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout);

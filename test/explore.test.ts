@@ -146,7 +146,7 @@ describe('exploration is deterministic and resumable', () => {
 });
 
 describe('explore command', () => {
-  it('prints the DESIGN.md JSON shape and exits 1 when a failure was found', () => {
+  it('prints the JSON shape of docs/cli.md and exits 1 when a failure was found', () => {
     const out = tmp();
     const r = penlab('explore', fw('lost-wakeup'), '--strategy', 'pct', '--runs', '300', '--out', out, '--json');
     expect(r.status).toBe(1);
