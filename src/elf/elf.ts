@@ -259,7 +259,6 @@ export function parseFirmware(path: string, file: Buffer, board: Board): Firmwar
   if (!inFile(phoff, phnum * PHDR_SIZE)) throw pastEnd('program header table', `e_phoff ${x(phoff)} + ${phnum} x ${PHDR_SIZE} bytes`);
   if (shnum > 0) {
     if (shentsize !== SHDR_SIZE) throw bad(`section header size e_shentsize ${shentsize} is not ${SHDR_SIZE}, the size of an ELF32 section header`);
-    if (!inFile(shoff, shnum * SHDR_SIZE)) throw pastEnd('section header table', `e_shoff ${x(shoff)} + ${shnum} x ${SHDR_SIZE} bytes`);
     if (shstrndx >= shnum) throw bad(`section name table index e_shstrndx ${shstrndx} is out of range (e_shnum ${shnum})`);
   }
 
@@ -308,6 +307,7 @@ export function parseFirmware(path: string, file: Buffer, board: Board): Firmwar
   }
 
   // section headers: only the symbol table is used, but every one must make sense
+  if (!inFile(shoff, shnum * SHDR_SIZE)) throw pastEnd('section header table', `e_shoff ${x(shoff)} + ${shnum} x ${SHDR_SIZE} bytes`);
   const shdrs: SectionHeader[] = [];
   for (let i = 0; i < shnum; i++) {
     const o = shoff + i * SHDR_SIZE;
