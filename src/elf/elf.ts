@@ -1,22 +1,17 @@
 /**
  * Firmware images: ELF32, little-endian ARM executables. Everything is checked
  * here, before any byte reaches native code, and every refusal is one line
- * naming the file (InputError, exit code 2).
+ * naming the file and the structural reason (InputError, exit code 2).
+ *
+ * One small parser: the ELF header, the program headers (what gets loaded),
+ * the section headers and the symbol table (names for reports). No field is
+ * used before the bytes it lives in, and the bytes it points at, are known to
+ * be inside the file.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import type { Board } from '../machine/board.js';
 import { InputError } from '../errors.js';
 import { hex } from '../format.js';
-
-const require = createRequire(import.meta.url);
-const elfTools = require('elf-tools') as { parse(b: Buffer): ParsedElf };
-
-interface ParsedElf {
-  header: { class: string; endian: string; type: string; machine: string; entry: number; shnum: number };
-  programs: { header: { type: string; offset: number; paddr: number; vaddr: number; filesz: number; memsz: number; flags: string }; data: Buffer }[];
-  sections: { header: { name: string; type: string; addr: number; offset: number; size: number; link: number; entsize: number }; data?: Buffer }[];
-}
 
 export interface Segment {
   address: number;
@@ -32,43 +27,47 @@ export interface ElfSymbol {
   kind: 'func' | 'object' | 'label';
 }
 
+type MappingState = 'a' | 't' | 'd';
+
 export class FirmwareImage {
-  /** sorted by address; ARM mapping symbols ($a/$t/$d) kept apart */
+  /** sorted by address, the preferred name first at each address; ARM mapping symbols ($a/$t/$d) kept apart */
   readonly symbols: ElfSymbol[];
-  private readonly mapping: { address: number; state: 'a' | 't' | 'd' }[];
+  private readonly mapping: { address: number; state: MappingState }[];
+  /** distinct symbol addresses, ascending, and the name symbolize() uses at each */
+  private readonly namedAt: number[] = [];
+  private readonly preferred: ElfSymbol[] = [];
+  private readonly byName = new Map<string, ElfSymbol>();
+  private readonly rangeCache = new Map<string, [number, number][]>();
 
   constructor(
     readonly path: string,
     readonly entry: number,
     readonly segments: Segment[],
     symbols: ElfSymbol[],
-    mapping: { address: number; state: 'a' | 't' | 'd' }[],
+    mapping: { address: number; state: MappingState }[],
     readonly bytes: Uint8Array,
   ) {
+    // Array.prototype.sort is stable: equal ranks keep symbol-table order
     this.symbols = symbols.sort((a, b) => a.address - b.address || rank(a) - rank(b));
     this.mapping = mapping.sort((a, b) => a.address - b.address);
+    for (const s of this.symbols) {
+      if (this.namedAt[this.namedAt.length - 1] !== s.address) {
+        this.namedAt.push(s.address);
+        this.preferred.push(s);
+      }
+      if (!this.byName.has(s.name)) this.byName.set(s.name, s);
+    }
   }
 
   symbol(name: string): ElfSymbol | undefined {
-    return this.symbols.find((s) => s.name === name);
+    return this.byName.get(name);
   }
 
   /** `name+0xoff` of the nearest symbol at or below address, or the hex address */
   symbolize(address: number): string {
     const a = address >>> 0;
-    let lo = 0;
-    let hi = this.symbols.length - 1;
-    let best: ElfSymbol | undefined;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = this.symbols[mid]!;
-      if (s.address <= a) { best = s; lo = mid + 1; } else hi = mid - 1;
-    }
-    // prefer a function over a local label at the same address
-    if (best) {
-      const same = this.symbols.filter((s) => s.address === best!.address);
-      best = same.sort((x, y) => rank(x) - rank(y))[0]!;
-    }
+    const i = lastAtOrBelow(this.namedAt, a);
+    const best = i < 0 ? undefined : this.preferred[i];
     if (!best || a - best.address > 0x100000) return hex(a);
     const off = a - best.address;
     return off ? `${best.name}+0x${off.toString(16)}` : best.name;
@@ -76,118 +75,308 @@ export class FirmwareImage {
 
   /** whether the code at address was assembled as Thumb, from the mapping symbols */
   isThumbAt(address: number): boolean | undefined {
-    let state: 'a' | 't' | 'd' | undefined;
-    for (const m of this.mapping) {
-      if (m.address > address) break;
-      state = m.state;
+    const a = address >>> 0;
+    let lo = 0;
+    let hi = this.mapping.length - 1;
+    let state: MappingState | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = this.mapping[mid]!;
+      if (m.address <= a) { state = m.state; lo = mid + 1; } else hi = mid - 1;
     }
     return state === undefined || state === 'd' ? undefined : state === 't';
   }
 
   /** [start, end) pairs from `<prefix>_start` / `<prefix>_end` symbol pairs (e.g. __penlab_safe) */
   ranges(prefix: string): [number, number][] {
-    const out: [number, number][] = [];
-    for (const s of this.symbols) {
-      if (!s.name.startsWith(prefix) || !s.name.endsWith('_start')) continue;
-      const end = this.symbol(s.name.slice(0, -'_start'.length) + '_end');
-      if (end && end.address > s.address) out.push([s.address, end.address]);
+    let out = this.rangeCache.get(prefix);
+    if (!out) {
+      out = [];
+      for (const s of this.symbols) {
+        if (!s.name.startsWith(prefix) || !s.name.endsWith('_start')) continue;
+        const end = this.symbol(s.name.slice(0, -'_start'.length) + '_end');
+        if (end && end.address > s.address) out.push([s.address, end.address]);
+      }
+      this.rangeCache.set(prefix, out);
     }
-    return out;
+    return out.map(([s, e]) => [s, e]);
   }
 }
 
-function rank(s: ElfSymbol): number {
-  return s.kind === 'func' ? 0 : s.kind === 'object' ? 1 : 2;
+/** index of the last element <= a in an ascending array, or -1 */
+function lastAtOrBelow(sorted: number[], a: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= a) { found = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return found;
 }
 
+/** linker-script names besides the `__` ones: section boundaries, not code */
+const LINKER_NAMES = new Set(['_etext', 'etext', '_edata', 'edata', '_end', 'end', '_stack', '_estack', '_sbss', '_ebss', '_sdata', '_sidata']);
+
+/**
+ * Which name a report shows when several share an address: functions, then
+ * objects, then ordinary labels, and last the section-boundary and
+ * linker-script symbols (`__sram_start`, `__bss_end`, `_etext`), which
+ * name a place in the layout rather than the code there.
+ */
+function rank(s: ElfSymbol): number {
+  if (s.kind === 'func') return 0;
+  if (s.kind === 'object') return 1;
+  return s.name.startsWith('__') || LINKER_NAMES.has(s.name) ? 3 : 2;
+}
+
+/** larger files are refused before they are read: no firmware image is this big */
+export const MAX_FIRMWARE_BYTES = 64 * 1024 * 1024;
+
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'an unknown kind of file';
+}
+
+function isErrno(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
+}
 
 export function loadFirmware(path: string, board: Board): FirmwareImage {
+  /** an operating-system refusal (ENOENT, EACCES, EIO...) is the user's; anything else is a bug and propagates */
+  const cannot = (e: unknown) => {
+    if (!isErrno(e)) return e;
+    return new InputError(`${path}: cannot read firmware (${e.code})`);
+  };
+  const refuseKind = (st: Stats) => {
+    if (!st.isFile()) throw new InputError(`${path}: not a regular file (${fileKind(st)}): firmware must be an ELF file`);
+    if (st.size > MAX_FIRMWARE_BYTES) {
+      throw new InputError(`${path}: ${st.size} bytes is over the ${MAX_FIRMWARE_BYTES / 1024 / 1024} MiB limit for a firmware image`);
+    }
+  };
+  // stat before open: opening a FIFO would wait for a writer
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw cannot(e);
+  }
+  refuseKind(st);
+  let fd: number;
+  try {
+    // non-blocking, in case the path was swapped for a FIFO since the stat
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw cannot(e);
+  }
   let file: Buffer;
   try {
-    file = readFileSync(path);
+    const now = fstatSync(fd);
+    refuseKind(now);
+    file = Buffer.alloc(now.size);
+    let got = 0;
+    while (got < file.length) {
+      const n = readSync(fd, file, got, file.length - got, got);
+      if (n === 0) break; // shrank since the stat: parse what is there
+      got += n;
+    }
+    file = file.subarray(0, got);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`${path}: cannot read firmware (${code ?? String(e)})`);
+    throw cannot(e);
+  } finally {
+    closeSync(fd);
   }
   return parseFirmware(path, file, board);
 }
 
+// ELF constants (System V ABI, ARM ELF supplement)
+const EHDR_SIZE = 52;
+const PHDR_SIZE = 32;
+const SHDR_SIZE = 40;
+const SYM_SIZE = 16;
+const PT_LOAD = 1;
+const PF_X = 1;
+const SHT_NULL = 0;
+const SHT_SYMTAB = 2;
+const SHT_STRTAB = 3;
+const SHT_NOBITS = 8;
+const SHN_ABS = 0xfff1;
+
+const PT_NAMES: Record<number, string> = {
+  0: 'PT_NULL', 1: 'PT_LOAD', 2: 'PT_DYNAMIC', 3: 'PT_INTERP', 4: 'PT_NOTE', 5: 'PT_SHLIB', 6: 'PT_PHDR', 7: 'PT_TLS',
+  0x6474e550: 'PT_GNU_EH_FRAME', 0x6474e551: 'PT_GNU_STACK', 0x6474e552: 'PT_GNU_RELRO',
+  0x70000000: 'PT_ARM_ARCHEXT', 0x70000001: 'PT_ARM_EXIDX',
+};
+const SHT_NAMES: Record<number, string> = {
+  0: 'SHT_NULL', 1: 'SHT_PROGBITS', 2: 'SHT_SYMTAB', 3: 'SHT_STRTAB', 4: 'SHT_RELA', 5: 'SHT_HASH', 6: 'SHT_DYNAMIC',
+  7: 'SHT_NOTE', 8: 'SHT_NOBITS', 9: 'SHT_REL', 11: 'SHT_DYNSYM', 14: 'SHT_INIT_ARRAY', 15: 'SHT_FINI_ARRAY',
+  16: 'SHT_PREINIT_ARRAY', 17: 'SHT_GROUP', 0x70000001: 'SHT_ARM_EXIDX', 0x70000003: 'SHT_ARM_ATTRIBUTES',
+};
+
+/** a file offset or size */
+const x = (n: number) => `0x${n.toString(16)}`;
+
+interface ProgramHeader { type: number; offset: number; paddr: number; filesz: number; memsz: number; flags: number }
+interface SectionHeader { name: number; type: number; offset: number; size: number; link: number; entsize: number }
+
 export function parseFirmware(path: string, file: Buffer, board: Board): FirmwareImage {
   const bad = (why: string) => new InputError(`${path}: ${why}`);
-  if (file.length < 52) throw bad(`not an ELF file (${file.length} bytes, shorter than an ELF32 header)`);
-  if (file.readUInt32BE(0) !== 0x7f454c46) throw bad('not an ELF file (bad magic)');
-  if (file[4] !== 1) throw bad(`ELF class ${file[4] === 2 ? '64' : file[4]} is not supported: penlab runs ELF32 ARM images`);
-  if (file[5] !== 1) throw bad('big-endian ELF is not supported: penlab runs little-endian ARM images');
+  const size = file.length;
+  /** [offset, offset + length) lies inside the file */
+  const inFile = (offset: number, length: number) => offset + length <= size;
+  const pastEnd = (what: string, fields: string) =>
+    bad(`${what} runs past the end of the file (${fields} > ${x(size)} bytes): truncated or corrupt`);
+
+  // ELF header
+  if (size >= 4 && file.readUInt32BE(0) !== 0x7f454c46) throw bad('not an ELF file (bad magic)');
+  if (size < EHDR_SIZE) throw bad(`not an ELF file (${size} bytes, shorter than an ELF32 header)`);
+  const elfClass = file[4]!;
+  if (elfClass !== 1) throw bad(`ELF class ${elfClass === 2 ? '64' : `${elfClass} (invalid)`} is not supported: penlab runs ELF32 ARM images`);
+  const data = file[5]!;
+  if (data === 2) throw bad('big-endian ELF is not supported: penlab runs little-endian ARM images');
+  if (data !== 1) throw bad(`ELF data encoding ${data} is invalid: penlab runs little-endian (EI_DATA 1) ARM images`);
+  if (file[6] !== 1) throw bad(`ELF identification version ${file[6]} is not 1 (EI_VERSION)`);
+  const type = file.readUInt16LE(16);
   const machine = file.readUInt16LE(18);
   if (machine !== 40) throw bad(`ELF machine ${machine} is not ARM (40)`);
-  const type = file.readUInt16LE(16);
   if (type !== 2) throw bad(`ELF type ${type} is not an executable (ET_EXEC): link the firmware first`);
+  const entry = file.readUInt32LE(24);
   const phoff = file.readUInt32LE(28);
-  const phnum = file.readUInt16LE(44);
   const shoff = file.readUInt32LE(32);
+  const ehsize = file.readUInt16LE(40);
+  const phentsize = file.readUInt16LE(42);
+  const phnum = file.readUInt16LE(44);
+  const shentsize = file.readUInt16LE(46);
   const shnum = file.readUInt16LE(48);
+  const shstrndx = file.readUInt16LE(50);
+  if (ehsize !== EHDR_SIZE) throw bad(`ELF header size e_ehsize ${ehsize} is not ${EHDR_SIZE}, the size of an ELF32 header`);
   if (phnum === 0) throw bad('no program headers: nothing to load');
-  if (phoff + phnum * 32 > file.length) throw bad('truncated: program headers run past the end of the file');
-  if (shnum && shoff + shnum * 40 > file.length) throw bad('truncated: section headers run past the end of the file');
-
-  let elf: ParsedElf;
-  try {
-    elf = elfTools.parse(file);
-  } catch (e) {
-    throw bad(`malformed ELF: ${(e as Error).message.split('\n')[0]}`);
+  if (phentsize !== PHDR_SIZE) throw bad(`program header size e_phentsize ${phentsize} is not ${PHDR_SIZE}, the size of an ELF32 program header`);
+  if (!inFile(phoff, phnum * PHDR_SIZE)) throw pastEnd('program header table', `e_phoff ${x(phoff)} + ${phnum} x ${PHDR_SIZE} bytes`);
+  if (shnum > 0) {
+    if (shentsize !== SHDR_SIZE) throw bad(`section header size e_shentsize ${shentsize} is not ${SHDR_SIZE}, the size of an ELF32 section header`);
+    if (shstrndx >= shnum) throw bad(`section name table index e_shstrndx ${shstrndx} is out of range (e_shnum ${shnum})`);
   }
 
-  const segments: Segment[] = [];
+  // program headers: what gets loaded, where
+  const phdrs: ProgramHeader[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const o = phoff + i * PHDR_SIZE;
+    phdrs.push({
+      type: file.readUInt32LE(o), offset: file.readUInt32LE(o + 4), paddr: file.readUInt32LE(o + 12),
+      filesz: file.readUInt32LE(o + 16), memsz: file.readUInt32LE(o + 20), flags: file.readUInt32LE(o + 24),
+    });
+  }
   const rams = [board.sram, board.dram];
-  for (const [i, p] of elf.programs.entries()) {
-    const h = p.header;
-    if (h.type !== 'load' || h.memsz === 0) continue;
-    if (h.offset + h.filesz > file.length || p.data.length !== h.filesz) {
-      throw bad(`truncated: segment ${i} needs file bytes up to ${h.offset + h.filesz}, the file has ${file.length}`);
+  const ramList = rams.map((r) => `${r.name.toUpperCase()} ${hex(r.base)}-${hex(r.base + r.size)}`).join(', ');
+  const segments: (Segment & { index: number })[] = [];
+  for (const [i, h] of phdrs.entries()) {
+    const what = `program header ${i} (${PT_NAMES[h.type] ?? `type ${x(h.type)}`})`;
+    if (h.filesz > 0 && !inFile(h.offset, h.filesz)) throw pastEnd(what, `p_offset ${x(h.offset)} + p_filesz ${x(h.filesz)}`);
+    if (h.type !== PT_LOAD) continue;
+    if (h.filesz > h.memsz) throw bad(`${what}: p_filesz ${x(h.filesz)} exceeds p_memsz ${x(h.memsz)}`);
+    if (h.memsz === 0) continue;
+    const start = h.paddr;
+    if (!rams.some((r) => start >= r.base && start + h.memsz <= r.base + r.size)) {
+      throw bad(`segment ${i} at ${hex(start)}-${hex(start + h.memsz)} is outside the board's RAM (${ramList})`);
     }
-    if (h.filesz > h.memsz) throw bad(`segment ${i}: file size ${h.filesz} exceeds memory size ${h.memsz}`);
-    const start = h.paddr >>> 0;
-    const ram = rams.find((r) => start >= r.base && start + h.memsz <= r.base + r.size);
-    if (!ram) {
-      throw bad(`segment ${i} at ${hex(start)}-${hex(start + h.memsz)} is outside the board's RAM `
-        + `(SRAM ${hex(board.sram.base)}-${hex(board.sram.base + board.sram.size)}, DRAM ${hex(board.dram.base)}-${hex(board.dram.base + board.dram.size)})`);
-    }
-    segments.push({ address: start, data: new Uint8Array(p.data), memSize: h.memsz, executable: h.flags.includes('execute') });
+    segments.push({
+      index: i, address: start, data: new Uint8Array(file.subarray(h.offset, h.offset + h.filesz)),
+      memSize: h.memsz, executable: (h.flags & PF_X) !== 0,
+    });
   }
-  if (!segments.length) throw bad('no loadable segment');
-  const entry = elf.header.entry >>> 0;
-  const entryAddr = entry & ~1;
+  if (!segments.length) throw bad('no loadable segment (no PT_LOAD program header with p_memsz > 0)');
+  const byAddress = [...segments].sort((a, b) => a.address - b.address);
+  for (let k = 1; k < byAddress.length; k++) {
+    const p = byAddress[k - 1]!;
+    const q = byAddress[k]!;
+    if (q.address < p.address + p.memSize) {
+      const [first, second] = p.index < q.index ? [p, q] : [q, p];
+      throw bad(`segment ${first.index} at ${hex(first.address)}-${hex(first.address + first.memSize)} `
+        + `overlaps segment ${second.index} at ${hex(second.address)}-${hex(second.address + second.memSize)}`);
+    }
+  }
+  const entryAddr = (entry & ~1) >>> 0;
   if (!segments.some((s) => s.executable && entryAddr >= s.address && entryAddr < s.address + s.memSize)) {
-    throw bad(`entry point ${hex(entry)} is not inside an executable segment`);
+    const exec = segments.filter((s) => s.executable).map((s) => `${hex(s.address)}-${hex(s.address + s.memSize)}`);
+    throw bad(`entry point ${hex(entry)} is not inside an executable segment (${exec.length ? `executable: ${exec.join(', ')}` : 'no segment is executable'})`);
+  }
+
+  // section headers: only the symbol table is used, but every one must make sense
+  if (!inFile(shoff, shnum * SHDR_SIZE)) throw pastEnd('section header table', `e_shoff ${x(shoff)} + ${shnum} x ${SHDR_SIZE} bytes`);
+  const shdrs: SectionHeader[] = [];
+  for (let i = 0; i < shnum; i++) {
+    const o = shoff + i * SHDR_SIZE;
+    shdrs.push({
+      name: file.readUInt32LE(o), type: file.readUInt32LE(o + 4), offset: file.readUInt32LE(o + 16),
+      size: file.readUInt32LE(o + 20), link: file.readUInt32LE(o + 24), entsize: file.readUInt32LE(o + 36),
+    });
+  }
+  const typeName = (t: number) => SHT_NAMES[t] ?? `type ${x(t)}`;
+  /** a NUL-terminated string at offset in a string table known to be in the file, or undefined */
+  const stringAt = (table: SectionHeader, offset: number): string | undefined => {
+    if (offset >= table.size) return undefined;
+    const bytes = file.subarray(table.offset, table.offset + table.size);
+    const end = bytes.indexOf(0, offset);
+    return end < 0 ? undefined : bytes.toString('latin1', offset, end);
+  };
+  const names = shdrs[shstrndx];
+  const namesUsable = names !== undefined && names.type === SHT_STRTAB && inFile(names.offset, names.size);
+  const section = (i: number) => {
+    const h = shdrs[i]!;
+    const name = namesUsable && i !== 0 ? stringAt(names, h.name) : undefined;
+    return `section ${i} (${name || typeName(h.type)})`;
+  };
+  for (const [i, h] of shdrs.entries()) {
+    if (h.type === SHT_NULL || h.type === SHT_NOBITS) continue;
+    if (!inFile(h.offset, h.size)) throw pastEnd(section(i), `sh_offset ${x(h.offset)} + sh_size ${x(h.size)}`);
   }
 
   const symbols: ElfSymbol[] = [];
-  const mapping: { address: number; state: 'a' | 't' | 'd' }[] = [];
-  const symtab = elf.sections.find((s) => s.header.type === 'symtab');
+  const mapping: { address: number; state: MappingState }[] = [];
+  const symtabIndex = shdrs.findIndex((h) => h.type === SHT_SYMTAB);
+  const symtab = shdrs[symtabIndex];
   if (symtab) {
-    const strtab = elf.sections[symtab.header.link];
-    const { offset, size } = symtab.header;
-    if (!strtab || offset + size > file.length || strtab.header.offset + strtab.header.size > file.length) {
-      throw bad('truncated: symbol table runs past the end of the file');
+    const what = section(symtabIndex);
+    if (symtab.entsize !== SYM_SIZE) throw bad(`${what}: sh_entsize ${symtab.entsize} is not ${SYM_SIZE}, the size of an ELF32 symbol`);
+    if (symtab.size % SYM_SIZE) throw bad(`${what}: sh_size ${x(symtab.size)} is not a whole number of ${SYM_SIZE}-byte symbols`);
+    const strtab = shdrs[symtab.link];
+    if (!strtab) throw bad(`${what}: string table link sh_link ${symtab.link} is out of range (e_shnum ${shnum})`);
+    if (strtab.type !== SHT_STRTAB) {
+      throw bad(`${what}: string table link sh_link ${symtab.link} names ${section(symtab.link)}, not a string table (SHT_STRTAB)`);
     }
-    const str = file.subarray(strtab.header.offset, strtab.header.offset + strtab.header.size);
-    for (let o = offset + 16; o + 16 <= offset + size; o += 16) {
+    // (its file range was checked with the other sections)
+    if (strtab.size === 0 || file[strtab.offset + strtab.size - 1] !== 0) {
+      throw bad(`${section(symtab.link)}: string table does not end with a NUL byte`);
+    }
+    // entry 0 is the reserved null symbol
+    for (let k = 1; k < symtab.size / SYM_SIZE; k++) {
+      const o = symtab.offset + k * SYM_SIZE;
       const nameOff = file.readUInt32LE(o);
-      const value = file.readUInt32LE(o + 4) >>> 0;
+      const value = file.readUInt32LE(o + 4);
       const symSize = file.readUInt32LE(o + 8);
       const info = file[o + 12]!;
       const shndx = file.readUInt16LE(o + 14);
-      if (shndx === 0 || shndx === 0xfff1 || nameOff >= str.length) continue; // undefined, absolute (.equ, sizes)
-      const end = str.indexOf(0, nameOff);
-      const name = str.subarray(nameOff, end < 0 ? str.length : end).toString('latin1');
+      if (nameOff >= strtab.size) {
+        throw bad(`${what} symbol ${k}: name offset st_name ${x(nameOff)} is past the end of ${section(symtab.link)} (${x(strtab.size)} bytes)`);
+      }
+      if (shndx === 0 || shndx === SHN_ABS) continue; // undefined, absolute (.equ, sizes)
+      const name = stringAt(strtab, nameOff)!; // the table ends with a NUL
       const stype = info & 0xf;
       if (!name || stype === 3 || stype === 4) continue; // section, file
       if (/^\$[atd](\.|$)/.test(name)) {
-        mapping.push({ address: value & ~1, state: name[1] as 'a' | 't' | 'd' });
+        mapping.push({ address: (value & ~1) >>> 0, state: name[1] as MappingState });
         continue;
       }
-      symbols.push({ name, address: stype === 2 ? value & ~1 : value, size: symSize, kind: stype === 2 ? 'func' : stype === 1 ? 'object' : 'label' });
+      symbols.push({
+        name, address: stype === 2 ? (value & ~1) >>> 0 : value, size: symSize,
+        kind: stype === 2 ? 'func' : stype === 1 ? 'object' : 'label',
+      });
     }
   }
-  return new FirmwareImage(path, entry, segments, symbols, mapping, new Uint8Array(file));
+  return new FirmwareImage(path, entry, segments.map(({ index: _, ...s }) => s), symbols, mapping, new Uint8Array(file));
 }
