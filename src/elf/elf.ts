@@ -9,7 +9,6 @@
  * be inside the file.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import type { Board } from '../machine/board.js';
 import { InputError } from '../errors.js';
 import { hex } from '../format.js';
 
@@ -146,7 +145,13 @@ function isErrno(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
 }
 
-export function loadFirmware(path: string, board: Board): FirmwareImage {
+/** The RAM a firmware image may load into (a board satisfies it). */
+export interface LoadableRam {
+  readonly sram: { readonly name: string; readonly base: number; readonly size: number };
+  readonly dram: { readonly name: string; readonly base: number; readonly size: number };
+}
+
+export function loadFirmware(path: string, board: LoadableRam): FirmwareImage {
   /** an operating-system refusal (ENOENT, EACCES, EIO...) is the user's; anything else is a bug and propagates */
   const cannot = (e: unknown) => {
     if (!isErrno(e)) return e;
@@ -223,7 +228,7 @@ const x = (n: number) => `0x${n.toString(16)}`;
 interface ProgramHeader { type: number; offset: number; paddr: number; filesz: number; memsz: number; flags: number }
 interface SectionHeader { name: number; type: number; offset: number; size: number; link: number; entsize: number }
 
-export function parseFirmware(path: string, file: Buffer, board: Board): FirmwareImage {
+export function parseFirmware(path: string, file: Buffer, board: LoadableRam): FirmwareImage {
   const bad = (why: string) => new InputError(`${path}: ${why}`);
   const size = file.length;
   /** [offset, offset + length) lies inside the file */

@@ -33,7 +33,7 @@ export interface Board {
    * Not on QEMU's vexpress-a9: firmware meant to run on both must not touch it.
    */
   readonly powerCtl: number;
-  /** GICD_SYS_ID value QEMU's vexpress-a9 reports */
+  /** SYS_ID value QEMU's vexpress-a9 system registers report */
   readonly sysId: number;
 }
 

@@ -29,7 +29,7 @@ export interface CoreRef {
 export interface Hazard {
   kind: 'clobber' | 'stale-code';
   step: number;
-  /** clobber: the core that wrote; stale-code: the core that fetched */
+  /** the core that wrote the bytes (clobber: over another core's code; stale-code: code that is then fetched) */
   writer: CoreRef;
   /** clobber: the core whose fetched code was overwritten; stale-code: same core */
   victim: CoreRef;
