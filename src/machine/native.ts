@@ -53,7 +53,7 @@ export class NativeError extends Error {
  * never wrong numbers.
  */
 const ABI_VERSION = 2;
-function expectedLayout(): number[] {
+export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
     Out.Err, Out.Reason, Out.Retired, Out.Pc, Out.Cpsr, Out.LogLen, Out.Trap, Out.TrapWord, Out.BadAddr, Out.BadType,
@@ -65,7 +65,8 @@ function expectedLayout(): number[] {
   ];
 }
 
-function checkLayout(lib: string, layout: (dst: Uint32Array, cap: number) => number): void {
+/** Refuses a stepper library whose pl_layout() differs from this module's constants. */
+export function checkLayout(lib: string, layout: (dst: Uint32Array, cap: number) => number): void {
   const want = expectedLayout();
   const got = new Uint32Array(64);
   const n = layout(got, got.length);

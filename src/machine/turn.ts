@@ -16,6 +16,7 @@ import { mpidrOf } from './core.js';
 import { DeviceError } from './devices/device.js';
 import { Semihosting } from './devices/semihosting.js';
 import type { Machine } from './machine.js';
+import type { Poll } from './waiting.js';
 import { LogEv, Out, RunFlag, Stop, Trap, UC, ucStrerror } from './native.js';
 
 interface InRun {
@@ -106,7 +107,10 @@ export class TurnRunner {
       m.steps += retired;
       done += retired;
       const reason = o[Out.Reason]!;
-      if (retired) m.waiting.note(id, o, run.deviceWrites, untilVisible ? m.waiting.pollRead(o, run.deviceRead) : undefined, hash !== 0);
+      if (retired) {
+        const read = untilVisible ? this.pollRead(o, run.deviceRead) : undefined;
+        m.waiting.note(id, o[Out.Writes]! > 0 || run.deviceWrites > 0, read, hash ? o[Out.HashHi]! * 0x100000000 + o[Out.HashLo]! : undefined);
+      }
       if (m.raiseDeviceFault()) break;
       if (reason === Stop.Error) {
         m.fault(id, this.describeError(core, o));
@@ -133,6 +137,17 @@ export class TurnRunner {
     }
     m.retired[id] = m.retired[id]! + done;
     return done;
+  }
+
+  /** the read a visible turn ended at, if it ended at one: RAM (re-checkable) or a device register (epoch-bound) */
+  private pollRead(o: Uint32Array, deviceRead: { address: number; value: number } | undefined): Poll | undefined {
+    const epoch = this.m.waiting.epoch;
+    const reason = o[Out.Reason]!;
+    if (reason === Stop.Shared && o[Out.LastWrite] === 0) {
+      return { address: o[Out.LastAddr]!, size: o[Out.LastSize]!, value: o[Out.LastValue]!, epoch };
+    }
+    if (reason === Stop.Mmio && deviceRead) return { address: deviceRead.address, size: 0, value: deviceRead.value, epoch };
+    return undefined;
   }
 
   /** exception entry from outside the engine, in the event stream */

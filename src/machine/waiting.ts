@@ -17,7 +17,6 @@ import type { Bus } from './bus.js';
 import type { Core } from './core.js';
 import type { EventStream } from './events.js';
 import type { Gic } from './devices/gic.js';
-import { Out, Stop } from './native.js';
 
 /** a read a core's turn ended at: RAM (size > 0, re-checkable) or a device register (epoch-bound) */
 export interface Poll {
@@ -101,21 +100,19 @@ export class Waiting {
     return s.repeating && s.epoch === this.bus.native.epoch;
   }
 
-  /** the read a visible turn ended at, if it ended at one */
-  pollRead(o: Uint32Array, deviceRead: { address: number; value: number } | undefined): Poll | undefined {
-    const epoch = this.bus.native.epoch;
-    const reason = o[Out.Reason]!;
-    if (reason === Stop.Shared && o[Out.LastWrite] === 0) {
-      return { address: o[Out.LastAddr]!, size: o[Out.LastSize]!, value: o[Out.LastValue]!, epoch };
-    }
-    if (reason === Stop.Mmio && deviceRead) return { address: deviceRead.address, size: 0, value: deviceRead.value, epoch };
-    return undefined;
+  /** the memory epoch now: a poll of a device register holds while it is unchanged */
+  get epoch(): number {
+    return this.bus.native.epoch;
   }
 
-  /** What core `id`'s last native run did: writes end polling; a repeated read starts it; the state hash feeds livelock. */
-  note(id: number, o: Uint32Array, deviceWrites: number, read: Poll | undefined, hashed: boolean): void {
+  /**
+   * What core `id`'s last native run did: a write that changed memory or a
+   * device ends polling; a repeated read starts it; the register-state hash
+   * (when one was taken) feeds livelock.
+   */
+  note(id: number, wrote: boolean, read: Poll | undefined, hash: number | undefined): void {
     const s = this.spin[id]!;
-    if (o[Out.Writes] || deviceWrites) {
+    if (wrote) {
       s.polls.clear();
       s.polling = undefined;
     }
@@ -125,9 +122,9 @@ export class Waiting {
       s.polling = before && before.address === read.address && before.value === read.value ? read : undefined;
       if (s.polls.size < 64 || before) s.polls.set(pc, read);
     }
-    if (!hashed) return;
+    if (hash === undefined) return;
     const epoch = this.bus.native.epoch;
-    const key = o[Out.HashHi]! * 0x100000000 + o[Out.HashLo]!;
+    const key = hash;
     if (s.epoch !== epoch || s.seen.size >= SPIN_MEMORY) {
       s.epoch = epoch;
       s.seen.clear();
