@@ -29,6 +29,8 @@ export interface RunOptions extends CheckOptions {
   maxSteps?: number;
   continueAfterHazard?: boolean;
   dramSize?: number;
+  /** reopen an engine at a reset once it generated this many translation blocks (memory bound; results never depend on it) */
+  engineBlockBudget?: number;
   /** extra subscribers to the machine's event stream (traces, tests) */
   observers?: MachineObserver[];
   /** write a text trace of the run here */
@@ -54,7 +56,7 @@ export function validateRunOptions(o: RunOptions): void {
 
 /** A machine with its checks attached, ready for `runOn` (reusable across runs). */
 export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machine {
-  const machine = new Machine(boardFor(o), image, { continueAfterHazard: o.continueAfterHazard });
+  const machine = new Machine(boardFor(o), image, { continueAfterHazard: o.continueAfterHazard, engineBlockBudget: o.engineBlockBudget });
   attachChecks(machine, o);
   for (const obs of o.observers ?? []) machine.events.subscribe(obs);
   return machine;

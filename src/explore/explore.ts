@@ -45,7 +45,7 @@ export interface ExploreOptions {
 }
 
 /** options that change neither which schedules run nor what is found */
-const RESULT_NEUTRAL = new Set(['jobs', 'out', 'resume', 'onProgress', 'observers', 'trace', 'saveSchedule']);
+const RESULT_NEUTRAL = new Set(['jobs', 'out', 'resume', 'onProgress', 'observers', 'trace', 'saveSchedule', 'engineBlockBudget']);
 
 /** splitmix32: a well-spread seed for run i */
 export function runSeed(seed: number, i: number): number {

@@ -13,6 +13,14 @@ import { DeviceError } from './devices/device.js';
 import { HostRam, NativeBus, type NativeCore } from './native.js';
 
 const PAGE = 4096;
+/** the stepper tracks translated code per 16 bytes (penstep.c CHUNK_SHIFT) */
+const CHUNK = 16;
+
+/** whether bytes[at, at+16) equal orig[o, o+16) (absent orig: zeros) */
+function sameChunk(bytes: Uint8Array, at: number, orig: Uint8Array | undefined, o: number): boolean {
+  for (let k = 0; k < CHUNK; k++) if (bytes[at + k] !== (orig ? orig[o + k] : 0)) return false;
+  return true;
+}
 
 export interface Mapping {
   base: number;
@@ -158,7 +166,9 @@ export class Bus {
 
   /**
    * Puts back every page written since the last call: the bytes in `pristine`
-   * (by page address) or zeros, dropping every engine's translations of them.
+   * (by page address) or zeros. Only the 16-byte chunks that differ are
+   * written and dropped from the engines' translations: code beside a data
+   * word the run changed keeps its translation into the next run.
    */
   restoreDirtyPages(pristine: Map<number, Uint8Array>): void {
     const dirty = this.native.pageDirty;
@@ -166,12 +176,18 @@ export class Bus {
     for (const ram of this.ram) {
       for (let i = 0; i < ram.size / PAGE; i++) {
         if (!dirty[first + i]) continue;
-        const addr = ram.base + i * PAGE;
-        const orig = pristine.get(addr);
-        if (orig) ram.bytes.set(orig, i * PAGE);
-        else ram.bytes.fill(0, i * PAGE, (i + 1) * PAGE);
-        this.native.hostWrote(addr, PAGE);
         dirty[first + i] = 0;
+        const at = i * PAGE;
+        const orig = pristine.get(ram.base + at);
+        for (let c = 0; c < PAGE; c += CHUNK) {
+          if (sameChunk(ram.bytes, at + c, orig, c)) continue;
+          let end = c + CHUNK; // a run of differing chunks is one write
+          while (end < PAGE && !sameChunk(ram.bytes, at + end, orig, end)) end += CHUNK;
+          if (orig) ram.bytes.set(orig.subarray(c, end), at + c);
+          else ram.bytes.fill(0, at + c, at + end);
+          this.native.hostWrote(ram.base + at + c, end - c);
+          c = end - CHUNK;
+        }
       }
       first += ram.size / PAGE;
     }

@@ -4,7 +4,7 @@
  * exception entry from outside (IRQ, SVC) — done here as the ARM ARM states it.
  */
 import type { Bus } from './bus.js';
-import { NativeCore, UC } from './native.js';
+import { type NativeContext, NativeCore, UC } from './native.js';
 
 export type CoreState = 'running' | 'wfe' | 'wfi' | 'halted' | 'off';
 
@@ -27,7 +27,7 @@ export interface Exception {
 }
 
 export class Core {
-  readonly native: NativeCore;
+  private engine: NativeCore;
   state: CoreState = 'running';
   /** the event register WFE consumes and SEV sets */
   event = false;
@@ -36,8 +36,30 @@ export class Core {
   cpsr = 0;
 
   constructor(readonly id: number, bus: Bus) {
-    this.native = new NativeCore(bus.native, id, () => `pc 0x${this.pc.toString(16).padStart(8, '0')}`);
-    bus.attach(this.native);
+    this.engine = this.open(bus);
+    this.refresh();
+  }
+
+  private open(bus: Bus): NativeCore {
+    const engine = new NativeCore(bus.native, this.id, () => `pc 0x${this.pc.toString(16).padStart(8, '0')}`);
+    bus.attach(engine);
+    return engine;
+  }
+
+  get native(): NativeCore {
+    return this.engine;
+  }
+
+  /**
+   * Replaces the engine with a fresh one (registers as `context` has them).
+   * Unicorn 2.0.1 never gives back the translation buffer space of removed
+   * blocks, so an engine that has retranslated a lot is reopened between
+   * runs: memory stays flat however many schedules run.
+   */
+  reopen(bus: Bus, context: NativeContext): void {
+    this.engine.close();
+    this.engine = this.open(bus);
+    this.engine.restoreContext(context);
     this.refresh();
   }
 

@@ -121,6 +121,8 @@ function loadLibraries() {
     busFree: pl.func('void pl_bus_free(void *b)'),
     coreOpen: pl.func('int pl_core_open(void *b, int id, uint32_t model, uint32_t *log, uint32_t cap, _Out_ void **core)'),
     coreUc: pl.func('void *pl_core_uc(void *c)'),
+    coreTbs: pl.func('uint32_t pl_core_tbs(void *c)'),
+    coreTranslated: pl.func('uint32_t pl_core_translated(void *c)'),
     coreClose: pl.func('void pl_core_close(void *c)'),
     run: pl.func('int pl_run(void *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out)'),
     cpRead: pl.func('int pl_cp_read(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, _Out_ uint32_t *val)'),
@@ -225,6 +227,11 @@ export class NativeCore {
   /** Runs at most `budget` instructions, stopping before `until` (1: never); results land in `out` and `log`. */
   run(budget: number, flags: number, until = 1): void {
     native().run(this.ptr, budget, flags, until, this.out);
+  }
+
+  /** translation blocks this engine generated since it opened, and their guest bytes */
+  get translations(): { blocks: number; bytes: number } {
+    return { blocks: native().coreTbs(this.ptr) as number, bytes: native().coreTranslated(this.ptr) as number };
   }
 
   readReg(regid: number): number {

@@ -84,7 +84,9 @@ typedef struct pl_core {
   uc_engine *uc;
   pl_bus *bus;
   int id;
-  uc_hook h_code, h_mem, h_bad, h_intr;
+  uc_hook h_code, h_block, h_edge, h_mem, h_bad, h_intr;
+  uint64_t translated;   /* guest bytes translated since the engine opened */
+  uint64_t tbs;          /* translation blocks generated since then */
   uint8_t *exec_pages;   /* pages this engine holds translations of */
   uint8_t *exec_chunks;  /* bit per 16 bytes of RAM this engine has translated */
   struct { uint32_t start, end; } stale[STALE_CAP]; /* ranges to drop from its cache before it runs */
@@ -163,6 +165,27 @@ static inline void mark_exec(pl_core *c, pl_region *r, uint32_t a) {
   uint32_t pg = g >> PAGE_SHIFT, ch = g >> CHUNK_SHIFT;
   c->exec_chunks[ch >> 3] |= (uint8_t)(1u << (ch & 7));
   c->exec_pages[pg] = 1;
+}
+
+/* A translation block starts: every chunk it covers is translated now, even
+   the instructions a stop will keep it from reaching (QEMU translates up to a
+   branch or the page end, whatever our hooks then let run). */
+static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
+  pl_core *c = ud;
+  uint32_t a = (uint32_t)address, end = a + (size ? size : 1);
+  for (uint32_t x = a & ~((1u << CHUNK_SHIFT) - 1); x < end; x += 1u << CHUNK_SHIFT) {
+    pl_region *r = find(c->bus, x);
+    if (r) mark_exec(c, r, x);
+  }
+}
+
+/* Unicorn calls this when it generates a translation block: the engine's
+   translation buffer only ever grows (removed blocks stay until it is full),
+   so this count tells the machine when to reopen the engine. */
+static void on_tb_generated(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *ud) {
+  pl_core *c = ud;
+  c->translated += cur->size;
+  c->tbs++;
 }
 
 static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
@@ -309,15 +332,21 @@ uint8_t *pl_bus_page_dirty(pl_bus *b) { return b->page_dirty; }
 uint32_t *pl_bus_epoch_ptr(pl_bus *b) { return &b->epoch; }
 void pl_bus_bump(pl_bus *b) { b->epoch++; }
 
-/* the host wrote [a, a+len): no engine may keep translating the old bytes */
+/* the host wrote [a, a+len): no engine may keep translating the old bytes.
+   Only the 16-byte chunks an engine translated are queued, so a reset that
+   puts back one data word beside code does not throw that code away. */
 void pl_bus_host_wrote(pl_bus *b, uint32_t a, uint32_t len) {
   if (!len) return;
-  for (uint64_t x = a & ~0xFFFu; x < (uint64_t)a + len; x += 0x1000) {
+  for (uint64_t x = a & ~((1u << CHUNK_SHIFT) - 1); x < (uint64_t)a + len; x += 1u << CHUNK_SHIFT) {
     pl_region *r = find(b, (uint32_t)x);
     if (!r) continue;
-    uint32_t pg = r->first_page + (((uint32_t)x - r->base) >> PAGE_SHIFT);
-    for (int i = 0; i < b->ncores; i++)
-      if (b->cores[i]->exec_pages[pg]) queue_stale(b->cores[i], (uint32_t)x, 0x1000);
+    uint32_t g = global_off(r, (uint32_t)x);
+    uint32_t pg = g >> PAGE_SHIFT, ch = g >> CHUNK_SHIFT;
+    for (int i = 0; i < b->ncores; i++) {
+      pl_core *o = b->cores[i];
+      if (o->exec_pages[pg] && (o->exec_chunks[ch >> 3] & (1u << (ch & 7))))
+        queue_stale(o, (uint32_t)x, 1u << CHUNK_SHIFT);
+    }
   }
   b->epoch++;
 }
@@ -348,6 +377,8 @@ int pl_core_open(pl_bus *b, int id, uint32_t cpu_model, uint32_t *log, uint32_t 
     if (e) goto fail;
   }
   e = uc_hook_add(c->uc, &c->h_code, UC_HOOK_CODE, (void *)on_code, c, 1, 0);
+  if (!e) e = uc_hook_add(c->uc, &c->h_block, UC_HOOK_BLOCK, (void *)on_block, c, 1, 0);
+  if (!e) e = uc_hook_add(c->uc, &c->h_edge, UC_HOOK_EDGE_GENERATED, (void *)on_tb_generated, c, 1, 0);
   if (!e) e = uc_hook_add(c->uc, &c->h_mem, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)on_mem, c, 1, 0);
   if (!e) e = uc_hook_add(c->uc, &c->h_bad, UC_HOOK_MEM_INVALID, (void *)on_bad, c, 1, 0);
   if (!e) e = uc_hook_add(c->uc, &c->h_intr, UC_HOOK_INTR, (void *)on_intr, c, 1, 0);
@@ -362,6 +393,10 @@ fail:
 }
 
 uc_engine *pl_core_uc(pl_core *c) { return c->uc; }
+
+/* translation blocks generated since the engine opened (the buffer's growth) */
+uint32_t pl_core_tbs(pl_core *c) { return (uint32_t)c->tbs; }
+uint32_t pl_core_translated(pl_core *c) { return (uint32_t)(c->translated > 0xFFFFFFFFu ? 0xFFFFFFFFu : c->translated); }
 
 void pl_core_close(pl_core *c) {
   if (!c) return;
