@@ -52,7 +52,7 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,

@@ -59,7 +59,7 @@ enum {
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 2u
+#define PL_ABI_VERSION 3u
 
 typedef struct {
   uint32_t base, size, first_page;
