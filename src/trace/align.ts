@@ -7,8 +7,9 @@
  * equals B[j..j+k), an anchor of k identical items (patience diff's idea of
  * anchoring on runs that match, found with a hash of k-grams) — and report
  * A[0..i) as deleted and B[0..j) as inserted. Memory is bounded by the
- * window, whatever the length of the traces; the price is that a change
- * longer than the window is reported as one block instead of minimally.
+ * window, whatever the length of the traces; inside the differing block an
+ * exact LCS (dynamic programming) keeps the lines both sides share. The price
+ * is that a change longer than the window is reported as one block.
  *
  * `LoopCollapser` removes consecutive repetitions of the same body (up to
  * `maxBody` items long) as they stream past, so a spin loop that went round
@@ -81,8 +82,36 @@ export class WindowedAligner<T> {
       }
       if (!final && (a.length < need || b.length < need)) return;
       const [i, j] = this.resync(final);
+      this.refine(i, j);
+    }
+  }
+
+  /**
+   * Emits A[0..i) against B[0..j) as an exact LCS (dynamic programming), so
+   * lines the two blocks share between their differences show as the same;
+   * a block too large for that is reported whole.
+   */
+  private refine(i: number, j: number): void {
+    const { a, b } = this;
+    if (i === 0 || j === 0 || i * j > 1 << 20) {
       for (let n = 0; n < i; n++) this.emit({ op: 'del', a: a.shift() });
       for (let n = 0; n < j; n++) this.emit({ op: 'ins', b: b.shift() });
+      return;
+    }
+    // lcs[x][y]: the LCS of A[x..i) and B[y..j)
+    const w = j + 1;
+    const lcs = new Uint32Array((i + 1) * w);
+    for (let x = i - 1; x >= 0; x--) {
+      for (let y = j - 1; y >= 0; y--) {
+        lcs[x * w + y] = a.at(x).id === b.at(y).id ? lcs[(x + 1) * w + y + 1]! + 1 : Math.max(lcs[(x + 1) * w + y]!, lcs[x * w + y + 1]!);
+      }
+    }
+    let x = 0;
+    let y = 0;
+    while (x < i || y < j) {
+      if (x < i && y < j && a.at(0).id === b.at(0).id) { this.emit({ op: 'same', a: a.shift(), b: b.shift() }); x++; y++; }
+      else if (y >= j || (x < i && lcs[(x + 1) * w + y]! >= lcs[x * w + y + 1]!)) { this.emit({ op: 'del', a: a.shift() }); x++; }
+      else { this.emit({ op: 'ins', b: b.shift() }); y++; }
     }
   }
 
