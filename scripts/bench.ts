@@ -5,6 +5,9 @@
  *   2. steps/s of `run` on the SGI ping-pong and the kexec hand-over
  *   3. schedules/s of exploration for each kexec variant, one job and two
  *   4. wall time of one run against QEMU on the same ELF
+ *   5. a 10 M-instruction trace (bench-loop, gzip): time and peak RSS of the
+ *      writer, and of `trace diff` of it against itself, each in a child
+ *      process (scripts/bench-trace.ts) so the figure is the trace's alone
  * Figures vary from machine to machine: compare within one run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -87,6 +90,16 @@ for (const name of ['sgi-pingpong', 'gic-regs']) {
   const p = spawnSync(process.execPath, [join(ROOT, 'bin', 'penlab.js'), 'run', fw(name)], { encoding: 'utf8' });
   const penlab = (performance.now() - t1) / 1000;
   say(`wall time of one run of ${name}: penlab CLI vs qemu-system-arm`, `${penlab.toFixed(2)} s vs ${qemu.toFixed(2)} s${q.status === 0 && p.status === 0 ? '' : ' (a run failed)'}`);
+}
+
+// 5. traces with bounded memory
+{
+  const big = join(tmp, 'big.trace.gz');
+  const child = (...args: string[]) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench-trace.ts'), ...args], { cwd: ROOT, encoding: 'utf8' })) as { secs: number; bytes: number; maxRssMiB: number };
+  const w = child(fw('bench-loop'), big, String(10_000_000));
+  say('trace of 10 M instructions (text, gzip): time, peak RSS, size', `${w.secs.toFixed(1)} s, ${w.maxRssMiB.toFixed(0)} MiB, ${(w.bytes / 1e6).toFixed(1)} MB`);
+  const d = child('', big, '', big);
+  say('trace diff of that trace against itself: time, peak RSS', `${d.secs.toFixed(1)} s, ${d.maxRssMiB.toFixed(0)} MiB`);
 }
 
 writeFileSync(join(tmp, 'bench.json'), JSON.stringify(rows, null, 2));

@@ -16,7 +16,10 @@ import { schedule as runScheduler } from './scheduler/scheduler.js';
 import type { Schedule } from './scheduler/schedule.js';
 import { initDisassembler } from './disasm.js';
 import { report, type RunResult } from './report/result.js';
-import { TraceWriter } from './report/trace.js';
+import { parseFilters, parseWindowEdge } from './trace/filter.js';
+import { TRACE_FORMATS, type TraceFormat } from './trace/formats.js';
+import { openTrace } from './trace/output.js';
+import { TraceRecorder } from './trace/recorder.js';
 import { writeFileAtomic } from './report/files.js';
 
 export type { CoreReport, HazardReport, Outcome, RunResult } from './report/result.js';
@@ -33,8 +36,15 @@ export interface RunOptions extends CheckOptions {
   engineBlockBudget?: number;
   /** extra subscribers to the machine's event stream (traces, tests) */
   observers?: MachineObserver[];
-  /** write a text trace of the run here */
+  /** write a trace of the run here (`-`: stdout; `.gz`: compressed); docs/traces.md */
   trace?: string;
+  /** text (default) or jsonl (default for a .jsonl or .jsonl.gz name) */
+  traceFormat?: TraceFormat;
+  /** core=N, addr=LO-HI, symbol=GLOB, kind=K (repeatable) */
+  traceFilter?: string[];
+  /** the trace window: a step number or a symbol */
+  traceFrom?: string;
+  traceTo?: string;
   /** write the decisions taken as a replay file here */
   saveSchedule?: string;
 }
@@ -78,6 +88,10 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   for (const [option, file] of [['--trace', o.trace], ['--save-schedule', o.saveSchedule]] as const) {
     if (file && !existsSync(dirname(resolve(file)))) throw new InputError(`${option} ${file}: no directory ${dirname(resolve(file))}`);
   }
+  if (o.traceFormat !== undefined && !TRACE_FORMATS.includes(o.traceFormat)) {
+    throw new InputError(`--trace-format ${o.traceFormat}: must be ${TRACE_FORMATS.join(' or ')}`);
+  }
+  const traceSelection = { filter: parseFilters(o.traceFilter ?? []), from: parseWindowEdge('--trace-from', o.traceFrom), to: parseWindowEdge('--trace-to', o.traceTo) };
   const board = boardFor(o);
   const image = loadFirmware(path, board);
   const spec = o.schedule ?? 'rr';
@@ -86,10 +100,18 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   const watches = /^(random-visible|choices):/.test(spec);
   const early = watches ? undefined : parsePolicy(spec, policyOptions);
   const machine = prepareMachine(image, o);
-  let trace: TraceWriter | undefined;
+  let trace: TraceRecorder | undefined;
   try {
     const policy = early ?? parsePolicy(spec, { ...policyOptions, machine });
-    trace = o.trace ? new TraceWriter(machine, o.trace) : undefined;
+    if (o.trace) {
+      const out = openTrace(o.trace, o.traceFormat);
+      try {
+        trace = new TraceRecorder(machine, out, traceSelection);
+      } catch (e) {
+        out.abort();
+        throw e;
+      }
+    }
     if (trace) machine.events.subscribe(trace);
     const { result, schedule } = runOn(machine, policy, o);
     trace?.finish();

@@ -102,8 +102,8 @@ describe('run command', () => {
     expect(penlab('run', fw('wfe-sev'), '--schedule', 'random:4', '--trace', b).status).toBe(0);
     const ta = readFileSync(a, 'utf8');
     expect(ta).toBe(readFileSync(b, 'utf8'));
-    expect(ta).toMatch(/^0 c[01] 0x60000000 [0-9a-f]{8} mrc p15, #0, r., c0, c0, #5 +; _start\n/);
-    expect(ta).toContain('# ');
+    expect(ta).toMatch(/^# penlab trace v1 text\n0 c[01] IT 0x60000000 [0-9a-f]{8} A svc _start : mrc p15, #0, r., c0, c0, #5 ; r.=0x8000000[01]\n/);
+    expect(ta).toContain(' EV ');
     expect(ta).toContain(' sev ');
   });
 

@@ -15,7 +15,7 @@ const LAYERS: [number, RegExp][] = [
   [2, /^machine\//],
   [3, /^scheduler\//],
   [4, /^checks\//],
-  [5, /^report\//],
+  [5, /^(report|trace)\//],
   [6, /^(run|demo)\.ts$|^explore\//],
   [7, /^(cli|testing)\/|^index\.ts$/],
 ];

@@ -10,6 +10,7 @@ import { formatRun } from '../report/human.js';
 import { DEFAULT_MAX_STEPS, runFirmware } from '../run.js';
 import { registerExplore } from './explore.js';
 import { registerDemo } from './demo.js';
+import { registerTrace } from './trace.js';
 
 const program = new Command('penlab')
   .description('Lockstep testbed for ARMv7 multi-core bring-up and shutdown code on Unicorn-emulated Cortex-A9 cores')
@@ -31,7 +32,11 @@ program
   .option('--strict-code-sync', 'stale code includes bytes written by other cores (the ARM cross-modifying-code rule)')
   .option('--continue-after-hazard', 'keep running after a clobber or stale-code hazard and list them all')
   .option('--no-checks', 'run without the clobber and stale-code detectors')
-  .option('--trace <file>', 'write a text trace: one line per instruction, accesses and machine events')
+  .option('--trace <file>', 'write a trace: one line per instruction (registers written, memory accesses) and per machine event; .gz compresses (docs/traces.md)')
+  .option('--trace-format <format>', 'text (default) or jsonl (default for a .jsonl or .jsonl.gz name)')
+  .option('--trace-filter <term>', 'keep only core=N, addr=LO-HI, symbol=GLOB or kind=K records (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+  .option('--trace-from <step|symbol>', 'start the trace at this step, or at the first instruction at this symbol')
+  .option('--trace-to <step|symbol>', 'end the trace after this step, or before the first instruction at this symbol')
   .option('--save-schedule <file>', 'write the decisions taken as a replay file (for --schedule replay:FILE)')
   .option('--json', 'print one JSON document (shape in docs/cli.md)')
   .addOption(new Option('--dram-size <bytes>', 'system RAM size').argParser(parseInteger('--dram-size', 0x100000)).hideHelp())
@@ -39,7 +44,8 @@ program
     const r = await runFirmware(file, {
       cores: o.cores, schedule: o.schedule, quantum: o.quantum, maxSteps: o.maxSteps, safe: o.safe,
       strictCodeSync: o.strictCodeSync, continueAfterHazard: o.continueAfterHazard, noChecks: o.checks === false,
-      trace: o.trace, saveSchedule: o.saveSchedule, dramSize: o.dramSize,
+      trace: o.trace, traceFormat: o.traceFormat, traceFilter: o.traceFilter, traceFrom: o.traceFrom, traceTo: o.traceTo,
+      saveSchedule: o.saveSchedule, dramSize: o.dramSize,
     });
     emit(o.json, r, () => formatRun(file, r));
     process.exitCode = r.outcome === 'pass' ? 0 : 1;
@@ -47,6 +53,7 @@ program
 
 registerExplore(program);
 registerDemo(program);
+registerTrace(program);
 
 try {
   await program.parseAsync(process.argv);

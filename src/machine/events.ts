@@ -45,6 +45,8 @@ export interface MachineObserver {
   /** RAM reads and writes, in program order, before the write lands */
   read?(core: number, step: number, address: number, size: number, value: number): void;
   write?(core: number, step: number, address: number, size: number, value: number): void;
+  /** after the instruction at `step`: register `reg` (index into native.ts TRACED_REGS) now holds `value` */
+  register?(core: number, step: number, reg: number, value: number): void;
   event?(e: MachineEvent): void;
 }
 
@@ -53,13 +55,16 @@ export class EventStream {
   private readers: MachineObserver[] = [];
   private writers: MachineObserver[] = [];
   private listeners: MachineObserver[] = [];
+  private registers: MachineObserver[] = [];
 
   subscribe(o: MachineObserver): () => void {
     if (o.fetch) this.fetchers.push(o);
     if (o.read) this.readers.push(o);
     if (o.write) this.writers.push(o);
     if (o.event) this.listeners.push(o);
+    if (o.register) this.registers.push(o);
     return () => {
+      this.registers = this.registers.filter((x) => x !== o);
       this.fetchers = this.fetchers.filter((x) => x !== o);
       this.readers = this.readers.filter((x) => x !== o);
       this.writers = this.writers.filter((x) => x !== o);
@@ -68,7 +73,11 @@ export class EventStream {
   }
 
   get wantsFetch(): boolean {
-    return this.fetchers.length > 0 || this.readers.length > 0 || this.writers.length > 0;
+    return this.fetchers.length > 0 || this.readers.length > 0 || this.writers.length > 0 || this.registers.length > 0;
+  }
+  /** register deltas cost a register dump per instruction in the stepper: only traces ask */
+  get wantsRegisters(): boolean {
+    return this.registers.length > 0;
   }
   get wantsAccess(): boolean {
     return this.readers.length > 0 || this.writers.length > 0;
@@ -85,6 +94,9 @@ export class EventStream {
   }
   write(core: number, step: number, address: number, size: number, value: number): void {
     for (const o of this.writers) o.write!(core, step, address, size, value);
+  }
+  register(core: number, step: number, reg: number, value: number): void {
+    for (const o of this.registers) o.register!(core, step, reg, value);
   }
   emit(e: MachineEvent): void {
     for (const o of this.listeners) o.event!(e);

@@ -28,7 +28,7 @@ export const Stop = {
 export const Trap = { None: 0, Mpidr: 1, Wfe: 2, Wfi: 3, Sev: 4, Svc: 5, Yield: 6 } as const;
 
 /** pl_run flags (penstep.c, F_*). */
-export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, Hash: 16 } as const;
+export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, Hash: 16, LogRegs: 32 } as const;
 
 /** Layout of pl_run's out[] (penstep.c, O_*). */
 export const Out = {
@@ -37,8 +37,15 @@ export const Out = {
   LastAddr: 14, LastSize: 15, LastValue: 16, LastWrite: 17, Writes: 18, Count: 19,
 } as const;
 
-/** Event kinds in a core's access log: three words each (kind | size << 8, address, value). */
-export const LogEv = { Fetch: 1, Read: 2, Write: 3 } as const;
+/**
+ * Event kinds in a core's access log: three words each (kind | size << 8,
+ * address, value); a register delta is (Reg | index << 8, 0, new value), with
+ * index into TRACED_REGS, after the instruction that made it.
+ */
+export const LogEv = { Fetch: 1, Read: 2, Write: 3, Reg: 4 } as const;
+
+/** the registers a delta can name, in penstep.c's reg_ids order */
+export const TRACED_REGS = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'sp', 'lr', 'cpsr'] as const;
 
 export class NativeError extends Error {
   constructor(message: string, readonly code: number) {
@@ -52,7 +59,7 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
@@ -60,8 +67,8 @@ export function expectedLayout(): number[] {
     Out.HashLo, Out.HashHi, Out.Intno, Out.TrapSize, Out.LastAddr, Out.LastSize, Out.LastValue, Out.LastWrite, Out.Writes, Out.Count,
     Stop.Budget, Stop.Trap, Stop.Shared, Stop.Mmio, Stop.Irq, Stop.LogFull, Stop.Error, Stop.Intr, Stop.Until,
     Trap.None, Trap.Mpidr, Trap.Wfe, Trap.Wfi, Trap.Sev, Trap.Svc, Trap.Yield,
-    RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash,
-    LogEv.Fetch, LogEv.Read, LogEv.Write,
+    RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash, RunFlag.LogRegs,
+    LogEv.Fetch, LogEv.Read, LogEv.Write, LogEv.Reg, TRACED_REGS.length,
   ];
 }
 

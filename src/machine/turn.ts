@@ -82,7 +82,8 @@ export class TurnRunner {
     const m = this.m;
     const core = m.cores[id]!;
     const logFetch = m.events.wantsFetch;
-    let flags = (logFetch ? RunFlag.LogFetch : 0) | (m.events.wantsAccess ? RunFlag.LogAccess : 0);
+    let flags = (logFetch ? RunFlag.LogFetch : 0) | (m.events.wantsAccess ? RunFlag.LogAccess : 0)
+      | (m.events.wantsRegisters ? RunFlag.LogRegs : 0);
     if (untilVisible) flags |= RunFlag.StopShared;
     let done = 0;
     while (done < budget && core.state === 'running' && !m.ended) {
@@ -185,6 +186,7 @@ export class TurnRunner {
         }
       }
       else if (kind === LogEv.Write) ev.write(id, step, log[i + 1]!, size, log[i + 2]!);
+      else if (kind === LogEv.Reg) ev.register(id, step, size, log[i + 2]!);
       else ev.read(id, step, log[i + 1]!, size, log[i + 2]!);
     }
     r.drained = len;
@@ -216,6 +218,7 @@ export class TurnRunner {
         const rt = core.thumb ? (word >>> 28) & 0xf : (word >>> 12) & 0xf;
         if (rt === 15) { m.fault(core.id, `MRC MPIDR to r15 at ${hex(core.pc)} is unpredictable`); return false; }
         core.setReg(rt, mpidrOf(core.id));
+        if (m.events.wantsRegisters) m.events.register(core.id, step, rt, mpidrOf(core.id));
         core.retire(size);
         return false;
       }
@@ -271,6 +274,7 @@ export class TurnRunner {
         return true;
       }
       core.setReg(0, r.r0);
+      if (m.events.wantsRegisters) m.events.register(core.id, m.steps - 1, 0, r.r0 >>> 0);
       core.retire(size);
       return true;
     } catch (e) {

@@ -37,8 +37,11 @@
 #define MAX_CORES 8
 /* an LDM/STM logs at most 16 accesses plus the fetch: keep room for two */
 #define LOG_RESERVE (3 * 40)
+/* r0-r12, sp, lr, cpsr: what a register-delta record (EV_REG) can name */
+#define NREGS 16
 
-enum { EV_FETCH = 1, EV_READ = 2, EV_WRITE = 3 };
+/* EV_REG: a register the previous instruction changed, (EV_REG | index << 8, 0, value) */
+enum { EV_FETCH = 1, EV_READ = 2, EV_WRITE = 3, EV_REG = 4 };
 enum {
   STOP_BUDGET = 0, STOP_TRAP = 1, STOP_SHARED = 2, STOP_MMIO = 3,
   STOP_IRQ = 4, STOP_LOG_FULL = 5, STOP_ERROR = 6, STOP_INTR = 7, STOP_UNTIL = 8,
@@ -50,6 +53,7 @@ enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, 
 #define F_STOP_SHARED 4u
 #define F_IRQ_WATCH 8u
 #define F_HASH 16u
+#define F_LOG_REGS 32u /* tracing: log what each instruction changed in r0-r12, sp, lr, cpsr */
 
 /* out[] layout; native.ts mirrors every enum here and checks it against pl_layout() at load */
 enum {
@@ -59,7 +63,7 @@ enum {
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 3u
+#define PL_ABI_VERSION 4u
 
 typedef struct {
   uint32_t base, size, first_page;
@@ -99,6 +103,7 @@ typedef struct pl_core {
   uint32_t *log, log_cap, log_len;
   uint32_t bad_addr, bad_type, intno;
   uint32_t trap, trap_word, trap_size;
+  uint32_t regs[NREGS];  /* F_LOG_REGS: the registers as the last instruction left them */
 } pl_core;
 
 static pl_region *find(pl_bus *b, uint32_t a) {
@@ -112,6 +117,28 @@ static inline void log3(pl_core *c, uint32_t w0, uint32_t w1, uint32_t w2) {
   l[0] = w0; l[1] = w1; l[2] = w2;
   c->log_len += 3;
   c->out[O_LOG_LEN] = c->log_len;
+}
+
+static const int reg_ids[NREGS] = {
+  UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,
+  UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9,
+  UC_ARM_REG_R10, UC_ARM_REG_R11, UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR,
+  UC_ARM_REG_CPSR,
+};
+
+static void read_regs(pl_core *c, uint32_t *dst) {
+  void *ptrs[NREGS];
+  for (int i = 0; i < NREGS; i++) { dst[i] = 0; ptrs[i] = &dst[i]; }
+  uc_reg_read_batch(c->uc, (int *)reg_ids, ptrs, NREGS);
+}
+
+/* log the registers that changed since the last snapshot: the effects of the
+   instruction retired last (called before the next one, and when a run ends) */
+static void log_reg_deltas(pl_core *c) {
+  uint32_t now[NREGS];
+  read_regs(c, now);
+  for (int i = 0; i < NREGS; i++)
+    if (now[i] != c->regs[i]) { log3(c, EV_REG | ((uint32_t)i << 8), 0, now[i]); c->regs[i] = now[i]; }
 }
 
 static uint32_t read_cpsr(uc_engine *uc) {
@@ -201,6 +228,7 @@ static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
       if (r2) mark_exec(c, r2, a + size - 1);
     }
   }
+  if ((c->flags & F_LOG_REGS) && c->retired) log_reg_deltas(c);
   if (c->stop_after) { c->reason = c->stop_after; uc_emu_stop(uc); return; }
   if (c->retired >= c->budget) { c->reason = STOP_BUDGET; uc_emu_stop(uc); return; }
   if (a == c->until) { c->reason = STOP_UNTIL; uc_emu_stop(uc); return; }
@@ -459,11 +487,15 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   uint32_t pc = 0, cpsr = read_cpsr(c->uc);
   uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
   uc_err e = UC_ERR_OK;
+  /* changes made between runs (trapped instructions, exception entry) are
+     TypeScript's own: they are not the next instruction's */
+  if (flags & F_LOG_REGS) read_regs(c, c->regs);
   if (budget > 0) {
     /* Unicorn takes the Thumb state from bit 0 of the start address */
     e = uc_emu_start(c->uc, pc | ((cpsr >> 5) & 1), 0xFFFFFFFFull, 0, 0);
     uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
     cpsr = read_cpsr(c->uc);
+    if ((flags & F_LOG_REGS) && c->retired) log_reg_deltas(c);
   }
   out[O_ERR] = e;
   out[O_REASON] = e ? STOP_ERROR : (uint32_t)c->reason;
@@ -503,8 +535,8 @@ uint32_t pl_layout(uint32_t *dst, uint32_t cap) {
     O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE, O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_WRITES, O_COUNT,
     STOP_BUDGET, STOP_TRAP, STOP_SHARED, STOP_MMIO, STOP_IRQ, STOP_LOG_FULL, STOP_ERROR, STOP_INTR, STOP_UNTIL,
     TRAP_NONE, TRAP_MPIDR, TRAP_WFE, TRAP_WFI, TRAP_SEV, TRAP_SVC, TRAP_YIELD,
-    F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH,
-    EV_FETCH, EV_READ, EV_WRITE,
+    F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH, F_LOG_REGS,
+    EV_FETCH, EV_READ, EV_WRITE, EV_REG, NREGS,
   };
   uint32_t n = sizeof v / sizeof v[0];
   for (uint32_t i = 0; i < n && i < cap; i++) dst[i] = v[i];
