@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// penlab's TypeScript runs directly through tsx: no build step to forget.
-import { register } from 'tsx/esm/api';
+// The installed package runs the compiled CLI (dist/) on plain node. A
+// checkout has src/ and runs it through tsx (a devDependency), so editing the
+// TypeScript never needs a build step; `npm run build` makes dist/ for a pack.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import('../dist/cli/main.js');
+}

@@ -12,3 +12,12 @@ export class InputError extends Error {
 export class ReplayDivergence extends Error {
   readonly exitCode = 2;
 }
+
+/**
+ * Something penlab needs from the machine is missing (a C compiler, a Debian
+ * package, a writable cache). Reported as one line that names the package and
+ * the command that installs it; exit code 3, like any other failure to run.
+ */
+export class SetupError extends Error {
+  readonly exitCode = 3;
+}

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type FirmwareImage, loadFirmware } from './elf/elf.js';
 import { InputError } from './errors.js';
+import { DEFAULT_MAX_STEPS } from './limits.js';
 import { type Board, MAX_CORES, vexpressA9 } from './machine/board.js';
 import type { MachineObserver } from './machine/events.js';
 import { Machine } from './machine/machine.js';
@@ -49,7 +50,7 @@ export interface RunOptions extends CheckOptions {
   saveSchedule?: string;
 }
 
-export const DEFAULT_MAX_STEPS = 10_000_000;
+export { DEFAULT_MAX_STEPS } from './limits.js';
 
 export function boardFor(o: { cores?: number; dramSize?: number }): Board {
   const cores = o.cores ?? 2;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { demo, formatDemo } from '../demo.js';
 import { emit, parseInteger } from './options.js';
 
 export function registerDemo(program: Command): void {
@@ -12,6 +11,7 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'where replay files go (one folder per variant)', 'out')
     .option('--json', 'print one JSON document')
     .action(async (o) => {
+      const { demo, formatDemo } = await import('../demo.js');
       const rows = await demo({ runs: o.runs, seed: o.seed, jobs: o.jobs, out: o.out });
       emit(o.json, rows, () => formatDemo(rows));
       process.exitCode = rows.every((r) => r.expected) ? 0 : 1;

@@ -1,8 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { SingleBar } from 'cli-progress';
-import { explore, type Strategy } from '../explore/explore.js';
-import { formatExplore } from '../report/human.js';
-import { DEFAULT_MAX_STEPS } from '../run.js';
+import type { Strategy } from '../explore/explore.js';
+import { DEFAULT_MAX_STEPS } from '../limits.js';
 import { emit, parseInteger, parseRange } from './options.js';
 
 function parseShard(v: string): [number, number] {
@@ -15,7 +13,7 @@ export function registerExplore(program: Command): void {
   program
     .command('explore')
     .description('run many interleavings; report distinct outcomes and a shrunk replay file for each failure')
-    .argument('<firmware.elf>', 'ELF32 little-endian ARM executable')
+    .argument('<firmware>', 'ELF32 little-endian ARM executable, or a .S pen (built as by penlab build)')
     .option('--strategy <s>', 'random | pct | exhaustive', 'random')
     .option('--runs <n>', 'schedules to run (exhaustive: an upper bound)', parseInteger('--runs', 1))
     .option('--seed <s>', 'seed for random and pct', parseInteger('--seed', 0), 1)
@@ -32,6 +30,9 @@ export function registerExplore(program: Command): void {
     .option('--strict-code-sync', 'stale code includes bytes written by other cores')
     .option('--json', 'print one JSON document (shape in docs/cli.md)')
     .action(async (file: string, o) => {
+      const { explore } = await import('../explore/explore.js');
+      const { formatExplore } = await import('../report/human.js');
+      const { SingleBar } = await import('cli-progress');
       const bar = process.stderr.isTTY && !o.json
         ? new SingleBar({ format: 'exploring [{bar}] {value}/{total} schedules | {outcomes}', stream: process.stderr, hideCursor: true })
         : undefined;

@@ -3,17 +3,25 @@
  * as expected, 1 a property failed, 2 bad input (one line naming the file,
  * address or option).
  */
+// Start-up is what a user waits for on every command: only commander and
+// small modules load here; each command imports its implementation (the
+// machine, koffi, capstone) when it runs.
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { emit, parseInteger, parseRange } from './options.js';
-import { InputError, ReplayDivergence } from '../errors.js';
-import { formatRun } from '../report/human.js';
-import { DEFAULT_MAX_STEPS, runFirmware } from '../run.js';
+import { InputError, ReplayDivergence, SetupError } from '../errors.js';
+import { DEFAULT_MAX_STEPS } from '../limits.js';
+import { registerBuild } from './build.js';
 import { registerExplore } from './explore.js';
 import { registerDemo } from './demo.js';
 import { registerTrace } from './trace.js';
 
+// src/cli and dist/cli both sit two levels below package.json
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('penlab')
   .description('Lockstep testbed for ARMv7 multi-core bring-up and shutdown code on Unicorn-emulated Cortex-A9 cores')
+  .version(version, '-V, --version', 'print the version of penlab')
   .showHelpAfterError(false)
   .configureOutput({
     outputError: (str, write) => write(`penlab: ${str.replace(/^error: /, '').trim()}\n`),
@@ -23,7 +31,7 @@ const program = new Command('penlab')
 program
   .command('run')
   .description('run a bare-metal ARMv7 ELF (built for qemu-system-arm -M vexpress-a9 -smp 2) on the emulated board')
-  .argument('<firmware.elf>', 'ELF32 little-endian ARM executable')
+  .argument('<firmware>', 'ELF32 little-endian ARM executable, or a .S pen (built as by penlab build)')
   .option('--cores <n>', 'number of Cortex-A9 cores (1-4)', parseInteger('--cores', 1), 2)
   .option('--schedule <policy>', 'rr | random:SEED | np | pct:DEPTH:SEED | replay:FILE', 'rr')
   .option('--quantum <q>', 'steps a core runs per turn under rr and random', parseInteger('--quantum', 1), 1)
@@ -41,6 +49,8 @@ program
   .option('--json', 'print one JSON document (shape in docs/cli.md)')
   .addOption(new Option('--dram-size <bytes>', 'system RAM size').argParser(parseInteger('--dram-size', 0x100000)).hideHelp())
   .action(async (file: string, o) => {
+    const { runFirmware } = await import('../run.js');
+    const { formatRun } = await import('../report/human.js');
     const r = await runFirmware(file, {
       cores: o.cores, schedule: o.schedule, quantum: o.quantum, maxSteps: o.maxSteps, safe: o.safe,
       strictCodeSync: o.strictCodeSync, continueAfterHazard: o.continueAfterHazard, noChecks: o.checks === false,
@@ -51,6 +61,7 @@ program
     process.exitCode = r.outcome === 'pass' ? 0 : 1;
   });
 
+registerBuild(program);
 registerExplore(program);
 registerDemo(program);
 registerTrace(program);
@@ -63,9 +74,9 @@ try {
     process.exitCode = 0;
   } else if (code?.startsWith('commander.')) {
     process.exitCode = 2; // commander already printed the one-line reason
-  } else if (e instanceof InputError || e instanceof ReplayDivergence) {
+  } else if (e instanceof InputError || e instanceof ReplayDivergence || e instanceof SetupError) {
     process.stderr.write(`penlab: ${e.message}\n`);
-    process.exitCode = 2;
+    process.exitCode = e.exitCode;
   } else {
     process.stderr.write(`penlab: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exitCode = 3;

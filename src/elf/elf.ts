@@ -10,6 +10,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { InputError } from '../errors.js';
+import { assemblePen, isAssemblySource } from './assemble.js';
 import { hex } from '../format.js';
 
 export interface Segment {
@@ -151,7 +152,9 @@ export interface LoadableRam {
   readonly dram: { readonly name: string; readonly base: number; readonly size: number };
 }
 
+/** Reads an ELF, or assembles and links a `.S`/`.s` pen first (src/elf/assemble.ts). */
 export function loadFirmware(path: string, board: LoadableRam): FirmwareImage {
+  if (isAssemblySource(path)) return loadFirmware(assemblePen([path]), board);
   /** an operating-system refusal (ENOENT, EACCES, EIO...) is the user's; anything else is a bug and propagates */
   const cannot = (e: unknown) => {
     if (!isErrno(e)) return e;

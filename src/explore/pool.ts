@@ -6,6 +6,9 @@ import { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../run.js';
 import { ExploreSession, type Learned, type RunRecord, type RunSpec, type SessionInfo } from './session.js';
 
+/** compiled (dist/): the worker's JavaScript; from source (tsx, vitest): a loader that registers tsx first */
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js', import.meta.url);
+
 export interface Executor {
   readonly info: SessionInfo;
   run(specs: RunSpec[]): Promise<RunRecord[]>;
@@ -31,7 +34,7 @@ export class WorkerPool implements Executor {
   static async start(path: string, options: RunOptions, jobs: number, learned: Learned): Promise<WorkerPool> {
     const workers: Worker[] = [];
     const infos = await Promise.all(Array.from({ length: jobs }, () => new Promise<SessionInfo>((resolve, reject) => {
-      const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { path, options, learned } });
+      const w = new Worker(WORKER, { workerData: { path, options, learned } });
       workers.push(w);
       const onMessage = (m: Reply) => {
         if (m.type === 'ready') { w.off('message', onMessage); resolve(m.info); }

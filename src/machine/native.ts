@@ -4,6 +4,7 @@
  * typed arrays; every native error becomes a thrown NativeError.
  */
 import koffi from 'koffi';
+import { SetupError } from '../errors.js';
 import { ensureStepper } from './native/build.js';
 
 /** Unicorn constants, checked against /usr/include/unicorn/{unicorn,arm}.h 2.0.1 */
@@ -78,7 +79,7 @@ export function checkLayout(lib: string, layout: (dst: Uint32Array, cap: number)
   const got = new Uint32Array(64);
   const n = layout(got, got.length);
   if (got[0] !== ABI_VERSION) {
-    throw new NativeError(`${lib} speaks stepper ABI ${got[0]}, this penlab needs ${ABI_VERSION}: rebuild it ('make native')`, -1);
+    throw new NativeError(`${lib} speaks stepper ABI ${got[0]}, this penlab needs ${ABI_VERSION}: delete it and run again`, -1);
   }
   const at = want.findIndex((v, i) => got[i] !== v);
   if (n !== want.length || at >= 0) {
@@ -90,15 +91,11 @@ function loadLibraries() {
   let uc: ReturnType<typeof koffi.load>;
   try {
     uc = koffi.load('libunicorn.so.2');
-  } catch {
-    throw new NativeError("libunicorn.so.2 not found: install Debian's libunicorn2 (run 'make setup')", -1);
-  }
-  let path: string;
-  try {
-    path = ensureStepper();
   } catch (e) {
-    throw new NativeError((e as Error).message, -1);
+    const why = (e as Error).message.split('\n')[0]?.replace(/^Failed to load shared library: /, '') ?? '';
+    throw new SetupError(`cannot load libunicorn.so.2 (${why}): install Debian's libunicorn2: apt-get install libunicorn2`);
   }
+  const path = ensureStepper();
   const pl = koffi.load(path);
   checkLayout(path, pl.func('uint32_t pl_layout(uint32_t *dst, uint32_t cap)') as (dst: Uint32Array, cap: number) => number);
   const mmioRead = koffi.proto('uint64_t pl_mmio_read(void *uc, uint64_t offset, unsigned int size, void *ud)');

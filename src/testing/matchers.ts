@@ -7,6 +7,7 @@
  *   expect(await runFirmware('pen.elf')).toHaveNoHazards();
  *   expect(await explore('pen.elf', { strategy: 'pct' })).toClobber({ victim: 1 });
  */
+import type {} from 'vitest';
 import type { ExploreResult, HazardReport, RunResult } from '../report/result.js';
 
 export interface ClobberExpectation {

@@ -1,36 +1,60 @@
 /**
  * Builds penlab's C stepper (penstep.c → libpenstep.so) with the machine's C
- * compiler. The one place its compiler flags are written: `make native` runs
- * this file, and native.ts calls `ensureStepper()` before loading the library.
+ * compiler ($CC, default cc) into penlab's cache (src/cache.ts), keyed by the
+ * source, the compiler and its flags: built once on first use, rebuilt only
+ * when one of those changes. The one place its compiler flags are written;
+ * `make native` runs this file, and native.ts calls `ensureStepper()` before
+ * loading the library.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cached, contentKey } from '../../cache.js';
+import { SetupError } from '../../errors.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const STEPPER_SRC = join(here, 'penstep.c');
-export const STEPPER_LIB = join(here, '..', '..', '..', 'build', 'native', 'libpenstep.so');
+/** src/machine/native/penstep.c, from src/ in a checkout and from dist/ in the package */
+export const STEPPER_SRC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'machine', 'native', 'penstep.c');
 export const CFLAGS = ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-shared', '-fPIC'];
+const INSTALL = 'apt-get install libunicorn-dev gcc';
 
-/** Compiles the stepper when it is missing or older than its source; throws with the compiler's first line. */
-export function ensureStepper(force = false): string {
-  const stale = force || !existsSync(STEPPER_LIB)
-    || (existsSync(STEPPER_SRC) && statSync(STEPPER_SRC).mtimeMs > statSync(STEPPER_LIB).mtimeMs);
-  if (!stale) return STEPPER_LIB;
-  mkdirSync(dirname(STEPPER_LIB), { recursive: true });
+function compiler(): string[] {
+  const cc = (process.env.CC ?? '').trim().split(/\s+/).filter(Boolean);
+  return cc.length ? cc : ['cc'];
+}
+
+/** the compiler's complaint as one line naming what to install */
+function why(e: unknown, cc: string): string {
+  const { code, stderr } = e as { code?: string; stderr?: Buffer };
+  if (code === 'ENOENT' || code === 'EACCES') return `no C compiler ('${cc}' ${code === 'ENOENT' ? 'not found' : 'not executable'}); install one: ${INSTALL}`;
+  const text = stderr?.toString() ?? '';
+  if (/unicorn\/unicorn\.h|-lunicorn\b/.test(text)) return `Debian's libunicorn-dev is missing (unicorn/unicorn.h, libunicorn.so); install it: ${INSTALL}`;
+  const first = text.split('\n').find((l) => /error/i.test(l)) ?? text.split('\n').find((l) => l.trim()) ?? String(e);
+  return `${first.trim()} (needs a C compiler and Debian's libunicorn-dev: ${INSTALL})`;
+}
+
+/** The stepper library's path, compiling it into the cache first when it is not there. */
+export function ensureStepper(): string {
+  let source: Buffer;
   try {
-    execFileSync('cc', [...CFLAGS, '-o', STEPPER_LIB, STEPPER_SRC, '-lunicorn'], { stdio: 'pipe' });
+    source = readFileSync(STEPPER_SRC);
   } catch (e) {
-    const err = (e as { stderr?: Buffer }).stderr?.toString().split('\n').find((l) => l.trim()) ?? String(e);
-    throw new Error(`cannot build ${STEPPER_LIB}: ${err} (needs a C compiler and Debian's libunicorn-dev: run 'make setup')`);
+    throw new SetupError(`${STEPPER_SRC}: cannot read the native stepper's source (${(e as { code?: string }).code ?? e}): reinstall penlab`);
   }
-  return STEPPER_LIB;
+  const cc = compiler();
+  const key = contentKey([source, ...cc, ...CFLAGS, process.platform, process.arch]);
+  return cached('native', key, 'libpenstep.so', (tmp) => {
+    try {
+      execFileSync(cc[0]!, [...cc.slice(1), ...CFLAGS, '-o', tmp, STEPPER_SRC, '-lunicorn'], { stdio: 'pipe' });
+    } catch (e) {
+      throw new SetupError(`cannot build penlab's native stepper: ${why(e, cc[0]!)}`);
+    }
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    process.stdout.write(`built ${ensureStepper(process.argv.includes('--force'))}\n`);
+    process.stdout.write(`${ensureStepper()}\n`);
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);
