@@ -231,7 +231,9 @@ const x = (n: number) => `0x${n.toString(16)}`;
 interface ProgramHeader { type: number; offset: number; paddr: number; filesz: number; memsz: number; flags: number }
 interface SectionHeader { name: number; type: number; offset: number; size: number; link: number; entsize: number }
 
-export function parseFirmware(path: string, file: Buffer, board: LoadableRam): FirmwareImage {
+export function parseFirmware(path: string, bytes: Uint8Array, board: LoadableRam): FirmwareImage {
+  // a Uint8Array in the signature: the package's types must not need @types/node
+  const file = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bad = (why: string) => new InputError(`${path}: ${why}`);
   const size = file.length;
   /** [offset, offset + length) lies inside the file */
