@@ -4,14 +4,16 @@
  *      same alternate single-stepping of two engines, in the same run
  *   2. steps/s of `run` on the SGI ping-pong and the kexec hand-over
  *   3. schedules/s of exploration for each kexec variant, one job and two
- *   4. wall time of one run against QEMU on the same ELF
+ *   4. wall time of one run against QEMU on the same ELF (the checkout's CLI: src/ through tsx)
  *   5. a 10 M-instruction trace (bench-loop, gzip): time and peak RSS of the
  *      writer, and of `trace diff` of it against itself, each in a child
  *      process (scripts/bench-trace.ts) so the figure is the trace's alone
+ *   6. start-up of the CLI as installed (dist/ on plain node): `penlab --version`
+ *      against a bare `node -e 0`, and one `penlab run` of sgi-pingpong, wall
  * Figures vary from machine to machine: compare within one run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFirmware } from '../src/elf/elf.js';
@@ -89,7 +91,7 @@ for (const name of ['sgi-pingpong', 'gic-regs']) {
   const t1 = performance.now();
   const p = spawnSync(process.execPath, [join(ROOT, 'bin', 'penlab.js'), 'run', fw(name)], { encoding: 'utf8' });
   const penlab = (performance.now() - t1) / 1000;
-  say(`wall time of one run of ${name}: penlab CLI vs qemu-system-arm`, `${penlab.toFixed(2)} s vs ${qemu.toFixed(2)} s${q.status === 0 && p.status === 0 ? '' : ' (a run failed)'}`);
+  say(`wall time of one run of ${name}: penlab CLI (checkout, tsx) vs qemu-system-arm`, `${penlab.toFixed(2)} s vs ${qemu.toFixed(2)} s${q.status === 0 && p.status === 0 ? '' : ' (a run failed)'}`);
 }
 
 // 5. traces with bounded memory
@@ -101,5 +103,29 @@ for (const name of ['sgi-pingpong', 'gic-regs']) {
   const d = child('', big, '', big);
   say('trace diff of that trace against itself: time, peak RSS', `${d.secs.toFixed(1)} s, ${d.maxRssMiB.toFixed(0)} MiB`);
 }
+
+// 6. start-up as installed: the package's bin beside dist/ and no src/, as in node_modules/penlab
+execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+const installed = join(tmp, 'installed');
+mkdirSync(join(installed, 'bin'), { recursive: true });
+copyFileSync(join(ROOT, 'bin', 'penlab.js'), join(installed, 'bin', 'penlab.js'));
+symlinkSync(join(ROOT, 'dist'), join(installed, 'dist'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+function wall(args: string[], n = 15): number {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    ms.push(performance.now() - t0);
+    if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  }
+  return median(ms);
+}
+const bin = join(installed, 'bin', 'penlab.js');
+wall([bin, 'run', fw('sgi-pingpong')], 1); // the native stepper in the cache first
+const bare = wall(['-e', '0']);
+const version = wall([bin, '--version']);
+say('start-up, median of 15: node -e 0 / penlab --version (installed)', `${bare.toFixed(0)} ms / ${version.toFixed(0)} ms (+${(version - bare).toFixed(0)} ms; target +150 ms)`);
+say('wall time of penlab run sgi-pingpong.elf (installed), median of 15', `${wall([bin, 'run', fw('sgi-pingpong')]).toFixed(0)} ms (target 300 ms)`);
 
 writeFileSync(join(tmp, 'bench.json'), JSON.stringify(rows, null, 2));

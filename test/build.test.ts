@@ -106,6 +106,16 @@ describe('penlab build', () => {
 });
 
 describe('.S pens given to run and explore', () => {
+  it("docs/firmware.md's example pen runs as the page says", () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'firmware.md'), 'utf8');
+    const example = /```asm\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    write('doc-example.S', example!);
+    const r = penlab(['run', 'doc-example.S']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('| core 1 answered\n');
+  });
+
   it('are built into the cache, and rebuilt when a file they include changes', () => {
     const cache = join(dir, 'cache-include');
     write('answer-pen.S', `${HEADER}\t.include "answer.inc"\n\t.equ GREETING, 1\n${readFileSync(join(dir, 'greet.S'), 'utf8').slice(HEADER.length + '\t.include "answer.inc"\n'.length)}`);
