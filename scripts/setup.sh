@@ -2,7 +2,7 @@
 # penlab set-up: installs what is missing, then builds what penlab runs.
 #   system packages (Debian): libunicorn2 libunicorn-dev binutils-arm-none-eabi qemu-system-arm gcc
 #   npm packages: from package-lock.json
-#   native stepper (build/native/libpenstep.so) and firmware (firmware/build/*.elf)
+#   native stepper (into penlab's cache, ~/.cache/penlab/native-<hash>/) and firmware (firmware/build/*.elf)
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
