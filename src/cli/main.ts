@@ -1,7 +1,8 @@
 /**
  * `penlab` command line. Exit status: 0 the run (or every explored run) ended
  * as expected, 1 a property failed, 2 bad input (one line naming the file,
- * address or option).
+ * address or option), 3 penlab cannot run here (one line naming the missing
+ * Debian package) or an internal error (a stack trace).
  */
 // Start-up is what a user waits for on every command: only commander and
 // small modules load here; each command imports its implementation (the

@@ -79,7 +79,7 @@ export function checkLayout(lib: string, layout: (dst: Uint32Array, cap: number)
   const got = new Uint32Array(64);
   const n = layout(got, got.length);
   if (got[0] !== ABI_VERSION) {
-    throw new NativeError(`${lib} speaks stepper ABI ${got[0]}, this penlab needs ${ABI_VERSION}: delete it and run again`, -1);
+    throw new NativeError(`${lib} speaks stepper ABI ${got[0]}, this penlab needs ${ABI_VERSION} (penstep.c and native.ts disagree)`, -1);
   }
   const at = want.findIndex((v, i) => got[i] !== v);
   if (n !== want.length || at >= 0) {
