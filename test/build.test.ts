@@ -93,9 +93,11 @@ describe('penlab build', () => {
     [['build', 'syntax.S'], /^penlab: syntax\.S:6: Error: bad instruction `movv r0,#1' \(and 1 more\)$/],
     [['build', 'nomain.S'], /^penlab: nomain\.S: cannot link: .*undefined reference to `main' \(a pen defines main: see docs\/firmware\.md\)$/],
     [['build', 'greet.S', '--bogus'], /^penlab: unknown option '--bogus'$/],
+    [['build', 'huge.S'], /^penlab: huge\.S: arm-none-eabi-as's output is over the 64 MiB limit for a firmware image$/],
   ])('refuses %j in one line, exit 2, writing nothing', (args, message) => {
     write('syntax.S', `${HEADER}\t.global main\nmain:\tmovv r0, #1\n\tbogus\n`);
     write('nomain.S', `${HEADER}\tnop\n`);
+    write('huge.S', '\t.data\n\t.space 0x7fffffff\n');
     const before = readdirSync(dir).sort();
     const r = penlab(args as string[]);
     expect(r.status).toBe(2);

@@ -19,8 +19,10 @@ export const ASFLAGS = ['-march=armv7-a', '-mcpu=cortex-a9', '-g', '--strip-loca
 const AS = 'arm-none-eabi-as';
 const LD = 'arm-none-eabi-ld';
 const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
-/** an assembler fed `.incbin "/dev/zero"` never finishes on its own */
+/** bounds on one tool run: `.rept` loops can run long, `.space 0x7fffffff` writes a 2 GiB object in seconds */
 const TOOL_TIMEOUT_MS = 60_000;
+/** a file-size limit, in 512-byte blocks (dash; bash counts 1 KiB): 64 MiB, elf.ts's cap on a firmware image */
+const MAX_OUTPUT_BLOCKS = 131072;
 
 /** `.S` or `.s`: assembly for gas (no C preprocessor) */
 export function isAssemblySource(path: string): boolean {
@@ -60,11 +62,13 @@ function libraryFiles(): string[] {
 
 function tool(name: string, args: string[], objects: Map<string, string>): void {
   try {
-    execFileSync(name, args, { stdio: 'pipe', timeout: TOOL_TIMEOUT_MS });
+    execFileSync('/bin/sh', ['-c', `ulimit -f ${MAX_OUTPUT_BLOCKS} && exec "$0" "$@"`, name, ...args], { stdio: 'pipe', timeout: TOOL_TIMEOUT_MS });
   } catch (e) {
-    const { code, stderr, signal } = e as { code?: string; stderr?: Buffer; signal?: string };
-    if (code === 'ENOENT') throw new SetupError(`${name} not found: install Debian's binutils-arm-none-eabi: apt-get install binutils-arm-none-eabi`);
-    if (signal) throw new InputError(`${[...objects.values()].join(' ')}: ${name} did not finish within ${TOOL_TIMEOUT_MS / 1000} s`);
+    const { status, stderr, signal } = e as { status?: number; stderr?: Buffer; signal?: string };
+    const sources = [...objects.values()].join(' ');
+    if (status === 127) throw new SetupError(`${name} not found: install Debian's binutils-arm-none-eabi: apt-get install binutils-arm-none-eabi`);
+    if (signal === 'SIGXFSZ' || status === 128 + 25) throw new InputError(`${sources}: ${name}'s output is over the 64 MiB limit for a firmware image`);
+    if (signal) throw new InputError(`${sources}: ${name} did not finish within ${TOOL_TIMEOUT_MS / 1000} s`);
     // name the user's files, never the temporary objects
     let text = stderr?.toString() ?? String(e);
     for (const [obj, src] of objects) text = text.split(`${obj}:${src}:`).join(`${src}:`).split(obj).join(src);
@@ -74,7 +78,7 @@ function tool(name: string, args: string[], objects: Map<string, string>): void 
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
     if (name === AS) throw new InputError(`${first}${more}`);
     const hint = /undefined reference to `main'/.test(first) ? ' (a pen defines main: see docs/firmware.md)' : '';
-    throw new InputError(`${[...objects.values()].join(' ')}: cannot link: ${first}${more}${hint}`);
+    throw new InputError(`${sources}: cannot link: ${first}${more}${hint}`);
   }
 }
 
