@@ -18,7 +18,11 @@ const vitestVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'vites
 const work = mkdtempSync(join(tmpdir(), 'penlab-package-'));
 const project = join(work, 'project');
 // a cache of its own: the first run in the project builds the native stepper, as a new user's does
-const env = { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+// and none of the npm_* variables of an enclosing `npm test`, which would point npm at this checkout
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
+  XDG_CACHE_HOME: join(work, 'cache'), npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false',
+};
 
 function sh(cmd: string, args: string[], cwd = project) {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 300_000 });
