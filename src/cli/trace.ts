@@ -1,6 +1,5 @@
 /** `penlab trace diff A B`: exit 0 same, 1 different, 2 bad input (docs/traces.md). */
 import type { Command } from 'commander';
-import { diffTraces, formatDiff } from '../trace/diff.js';
 import { emit, parseInteger } from './options.js';
 
 export function registerTrace(program: Command): void {
@@ -14,6 +13,7 @@ export function registerTrace(program: Command): void {
     .option('--ignore-interleaving', "compare each core's own instructions only, repeated loop bodies collapsed")
     .option('--json', 'print one JSON document (shape in docs/traces.md)')
     .action(async (a: string, b: string, o) => {
+      const { diffTraces, formatDiff } = await import('../trace/diff.js'); // loaded when the command runs: start-up stays small
       const r = await diffTraces(a, b, { context: o.context, ignoreInterleaving: o.ignoreInterleaving === true });
       emit(o.json, r, () => formatDiff(r));
       process.exitCode = r.same ? 0 : 1;
