@@ -171,7 +171,7 @@ async function exploreWith(
   for (const f of found) {
     const outcome = f.record.result.outcome;
     const file = join(o.out, `${outcome}-${f.key}.schedule`);
-    const decisions = Schedule.parse(f.record.schedule, file, session.machine.cores.length).decisions;
+    const decisions = Schedule.parse(f.record.schedule, file, session.machine.cores.length).plainDecisions();
     const shrunk = options.shrink === false ? undefined : shrink(session, decisions, signature(f.record.result));
     const schedule = shrunk?.schedule ?? new Schedule(decisions);
     const result = shrunk?.result ?? f.record.result;

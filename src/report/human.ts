@@ -9,6 +9,7 @@ export function formatRun(file: string, r: RunResult): string {
   if (r.console) {
     lines.push('console:');
     for (const l of r.console.replace(/\n$/, '').split('\n')) lines.push(`  | ${l}`);
+    if (r.consoleDropped) lines.push(`  [${r.consoleDropped} more bytes dropped: over the console limit of ${r.console.length} bytes (--console-limit)]`);
   }
   lines.push('cores:');
   for (const c of r.cores) lines.push(`  ${c.id}  ${c.pc}  ${c.state.padEnd(7)}  ${c.symbol}`);
