@@ -8,16 +8,19 @@
  *   5. a 10 M-instruction trace (bench-loop, gzip): time and peak RSS of the
  *      writer, and of `trace diff` of it against itself, each in a child
  *      process (scripts/bench-trace.ts) so the figure is the trace's alone
+ *   6. bounds: lockstep through never-written RAM, the decision log of 10^8
+ *      lockstep decisions, a rejected 48 MB replay file
  * Figures vary from machine to machine: compare within one run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFirmware } from '../src/elf/elf.js';
 import { explore } from '../src/explore/explore.js';
 import { vexpressA9 } from '../src/machine/board.js';
 import { RoundRobin } from '../src/scheduler/policies.js';
+import { DecisionLog } from '../src/scheduler/decision-log.js';
 import { prepareMachine, runOn } from '../src/run.js';
 import { ROOT } from '../src/demo.js';
 
@@ -100,6 +103,27 @@ for (const name of ['sgi-pingpong', 'gic-regs']) {
   say('trace of 10 M instructions (text, gzip): time, peak RSS, size', `${w.secs.toFixed(1)} s, ${w.maxRssMiB.toFixed(0)} MiB, ${(w.bytes / 1e6).toFixed(1)} MB`);
   const d = child('', big, '', big);
   say('trace diff of that trace against itself: time, peak RSS', `${d.secs.toFixed(1)} s, ${d.maxRssMiB.toFixed(0)} MiB`);
+}
+
+// 6. bounds
+{
+  const zero = loadFirmware(fw('zero-run'), vexpressA9());
+  const m = prepareMachine(zero, {});
+  const steps = 1_000_000;
+  const rss0 = process.memoryUsage().rss;
+  const [, secs] = timeIt(() => runOn(m, new RoundRobin(1), { maxSteps: steps }));
+  const grew = (process.memoryUsage().rss - rss0) / steps;
+  say('rr quantum 1 through never-written RAM (zero-run), checks on: steps/s', `${fmt(steps / secs)} (RSS grew ${grew.toFixed(1)} bytes/step)`);
+  m.dispose();
+  const log = new DecisionLog();
+  const [, lsecs] = timeIt(() => { for (let i = 0; i < 5e7; i++) { log.run(0, 1); log.run(1, 1); } });
+  say('decision log of 10^8 lockstep rr decisions: schedule text, time', `${log.toSchedule('np').toString().length} chars, ${lsecs.toFixed(1)} s`);
+  const huge = join(tmp, 'huge.schedule');
+  closeSync(openSync(huge, 'w'));
+  truncateSync(huge, 48_000_000);
+  const t0 = performance.now();
+  const p = spawnSync(process.execPath, [join(ROOT, 'bin', 'penlab.js'), 'run', fw('bench-loop'), '--schedule', `replay:${huge}`], { encoding: 'utf8' });
+  say('a 48 MB replay file refused (CLI wall time, exit status)', `${((performance.now() - t0) / 1000).toFixed(2)} s, ${p.status}`);
 }
 
 writeFileSync(join(tmp, 'bench.json'), JSON.stringify(rows, null, 2));
