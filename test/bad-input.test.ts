@@ -62,6 +62,10 @@ describe('output paths are checked before the run', () => {
     expect(partials(dir)).toEqual([]);
   });
 
+  it('demo --out where nothing can be created, before the first run', () => {
+    refused(penlab('demo', '--out', '/proc/penlab-nope', '--runs', '2'), /--out \/proc\/penlab-nope\/none: cannot create/);
+  });
+
   it('explore --out where nothing can be created or written', () => {
     refused(penlab('explore', fw('bench-loop'), '--out', '/proc/penlab-nope', '--runs', '2'), /--out \/proc\/penlab-nope: cannot create/);
     refused(penlab('explore', fw('bench-loop'), '--out', '/sys/kernel', '--runs', '2'), /--out \/sys\/kernel: cannot create or write there \(EACCES\)/);
@@ -77,6 +81,10 @@ describe('schedule files', () => {
     writeFileSync(p, text);
     return p;
   };
+
+  it('refuses firmware that is not a regular file', () => {
+    refused(penlab('run', '/dev/zero'), /\/dev\/zero: not a regular file \(a character device\)/);
+  });
 
   it.each([
     ['/dev/null', /\/dev\/null: not a regular file \(a character device\)/],
