@@ -62,17 +62,16 @@ export function registerExplore(program: Command): void {
       let r;
       try {
         r = await explore(file, {
-        strategy: o.strategy as Strategy, runs: o.runs, seed: o.seed, depth: o.depth, preemptions: o.preemptions,
-        jobs: o.jobs, shard: o.shard, out: o.out, resume: o.resume, shrink: o.shrink, signal: abort.signal,
-        run: { cores: o.cores, maxSteps: o.maxSteps, safe: o.safe, strictCodeSync: o.strictCodeSync, timeout: o.timeout, consoleLimit: o.consoleLimit },
-        onProgress: (done, total, outcomes) => {
-          if (!bar) return;
-          const text = Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
-          if (!started) { bar.start(total ?? done, done, { outcomes: text }); started = true; }
-          if (total === undefined) bar.setTotal(done);
-          if (abort.signal.aborted) return;
-          bar.update(done, { outcomes: text });
-        },
+          strategy: o.strategy as Strategy, runs: o.runs, seed: o.seed, depth: o.depth, preemptions: o.preemptions,
+          jobs: o.jobs, shard: o.shard, out: o.out, resume: o.resume, shrink: o.shrink, signal: abort.signal,
+          run: { cores: o.cores, maxSteps: o.maxSteps, safe: o.safe, strictCodeSync: o.strictCodeSync, timeout: o.timeout, consoleLimit: o.consoleLimit },
+          onProgress: (done, total, outcomes) => {
+            if (!bar || abort.signal.aborted) return; // once interrupted, the bar stays down
+            const text = Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
+            if (!started) { bar.start(total ?? done, done, { outcomes: text }); started = true; }
+            if (total === undefined) bar.setTotal(done);
+            bar.update(done, { outcomes: text });
+          },
         });
       } finally {
         if (started) bar?.stop();
