@@ -136,7 +136,7 @@ describe('explore --resume state', () => {
     expect(penlab('explore', fw('lost-wakeup'), '--runs', '20', '--out', good, '--no-shrink').status).toBe(1);
     const text = readFileSync(join(good, 'explore-state.json'), 'utf8');
     const args = (d: string) => ['explore', fw('lost-wakeup'), '--runs', '20', '--out', d, '--resume', '--no-shrink'];
-    refused(penlab(...args(stateDir('cut', text.slice(0, text.length >> 1)))), /explore-state.json: not an exploration state \(truncated or not JSON\)/);
+    refused(penlab(...args(stateDir('cut', text.slice(0, text.length >> 1)))), /explore-state.json: not a readable exploration state \(truncated or not JSON\)/);
     refused(penlab(...args(stateDir('empty', ''))), /explore-state.json: empty file/);
     refused(penlab(...args(stateDir('foreign', '{"name": "some-package", "version": "1.0.0"}'))), /not an exploration state of this penlab version \(.*\)/);
     const wrong = JSON.parse(text);

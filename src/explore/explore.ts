@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { initDisassembler } from '../disasm.js';
+import { DEFAULT_CONSOLE_LIMIT } from '../machine/console.js';
 import { prepareOutputDir, writeFileAtomic } from '../report/files.js';
 import { RecentInstructions } from '../report/recent.js';
 import type { ExploreResult, FailureReport, Strategy } from '../report/result.js';
@@ -120,7 +121,11 @@ async function exploreWith(
   const defined = <T extends object>(v: T) => Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
   const config = configOf({
     ...defined(options), ...o, shrink: options.shrink !== false,
-    run: { quantum: 1, maxSteps: DEFAULT_MAX_STEPS, cores: 2, ...defined(runOpts) },
+    run: {
+      quantum: 1, maxSteps: DEFAULT_MAX_STEPS, cores: 2, ...defined(runOpts),
+      // the default limit as if not given: the CLI always gives it, the library rarely, states saved before it existed never
+      ...(runOpts.consoleLimit === DEFAULT_CONSOLE_LIMIT ? { consoleLimit: undefined } : {}),
+    },
   }, RESULT_NEUTRAL);
   const statePath = join(o.out, 'explore-state.json');
   const state: ExploreState = (options.resume ? loadState(statePath, firmwareHash, config, path) : undefined) ?? freshState(firmwareHash, config);
@@ -214,7 +219,6 @@ async function exploreWith(
     sharedWords: session.info.sharedWords,
     contendedPoints: session.info.contendedPoints,
     ...(interrupted ? { interrupted: true } : {}),
-    out: o.out,
   };
   return result;
 }

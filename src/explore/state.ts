@@ -109,7 +109,7 @@ export function loadState(path: string, firmware: string, config: string, elf: s
   try {
     saved = JSON.parse(text);
   } catch {
-    throw new InputError(`${path}: not an exploration state (truncated or not JSON); rerun without --resume`);
+    throw new InputError(`${path}: not a readable exploration state (truncated or not JSON); rerun without --resume`);
   }
   const parsed = stateSchema.safeParse(saved);
   if (!parsed.success) {

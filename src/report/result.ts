@@ -78,8 +78,6 @@ export interface ExploreResult {
   contendedPoints: number;
   /** stopped early (Ctrl-C): the state is saved in `out` for --resume; failures are as found, not shrunk */
   interrupted?: boolean;
-  /** the directory of the replay files and the resume state */
-  out: string;
 }
 
 export interface DemoRow {
