@@ -114,7 +114,7 @@ describe('never-written RAM', () => {
     expect(r.hazards[0]).toMatchObject({ address: '0x60100000', victim: { core: 1 }, writer: { core: 0 }, instruction: 'andeq r0, r0, r0' });
     // in the trace too: every zero word is a fetched instruction
     const traced = penlab('run', fw('zero-clobber'), '--trace', '-');
-    expect(traced.stdout).toMatch(/^\d+ c1 0x60100000 00000000 andeq r0, r0, r0 +; /m);
+    expect(traced.stdout).toMatch(/^\d+ c1 IT 0x60100000 00000000 A svc \S+ : andeq r0, r0, r0$/m);
   });
 });
 
