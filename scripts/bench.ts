@@ -10,16 +10,19 @@
  *      process (scripts/bench-trace.ts) so the figure is the trace's alone
  *   6. start-up of the CLI as installed (dist/ on plain node): `penlab --version`
  *      against a bare `node -e 0`, and one `penlab run` of sgi-pingpong, wall
+ *   7. bounds: lockstep through never-written RAM, the decision log of 10^8
+ *      lockstep decisions, a rejected 48 MB replay file
  * Figures vary from machine to machine: compare within one run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFirmware } from '../src/elf/elf.js';
 import { explore } from '../src/explore/explore.js';
 import { vexpressA9 } from '../src/machine/board.js';
 import { RoundRobin } from '../src/scheduler/policies.js';
+import { DecisionLog } from '../src/scheduler/decision-log.js';
 import { prepareMachine, runOn } from '../src/run.js';
 import { ROOT } from '../src/demo.js';
 
@@ -127,5 +130,26 @@ const bare = wall(['-e', '0']);
 const version = wall([bin, '--version']);
 say('start-up, median of 15: node -e 0 / penlab --version (installed)', `${bare.toFixed(0)} ms / ${version.toFixed(0)} ms (+${(version - bare).toFixed(0)} ms; target +150 ms)`);
 say('wall time of penlab run sgi-pingpong.elf (installed), median of 15', `${wall([bin, 'run', fw('sgi-pingpong')]).toFixed(0)} ms (target 300 ms)`);
+
+// 7. bounds
+{
+  const zero = loadFirmware(fw('zero-run'), vexpressA9());
+  const m = prepareMachine(zero, {});
+  const steps = 1_000_000;
+  const rss0 = process.memoryUsage().rss;
+  const [, secs] = timeIt(() => runOn(m, new RoundRobin(1), { maxSteps: steps }));
+  const grew = (process.memoryUsage().rss - rss0) / steps;
+  say('rr quantum 1 through never-written RAM (zero-run), checks on: steps/s', `${fmt(steps / secs)} (RSS grew ${grew.toFixed(1)} bytes/step)`);
+  m.dispose();
+  const log = new DecisionLog();
+  const [, lsecs] = timeIt(() => { for (let i = 0; i < 5e7; i++) { log.run(0, 1); log.run(1, 1); } });
+  say('decision log of 10^8 lockstep rr decisions: schedule text, time', `${log.toSchedule('np').toString().length} chars, ${lsecs.toFixed(1)} s`);
+  const huge = join(tmp, 'huge.schedule');
+  closeSync(openSync(huge, 'w'));
+  truncateSync(huge, 48_000_000);
+  const t0 = performance.now();
+  const p = spawnSync(process.execPath, [join(ROOT, 'bin', 'penlab.js'), 'run', fw('bench-loop'), '--schedule', `replay:${huge}`], { encoding: 'utf8' });
+  say('a 48 MB replay file refused (CLI wall time, exit status)', `${((performance.now() - t0) / 1000).toFixed(2)} s, ${p.status}`);
+}
 
 writeFileSync(join(tmp, 'bench.json'), JSON.stringify(rows, null, 2));

@@ -8,6 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { explore } from './explore/explore.js';
 import type { DemoRow, ExploreResult, RunResult } from './report/result.js';
+import { prepareOutputDir } from './report/files.js';
 import { runFirmware } from './run.js';
 
 export { formatDemo } from './report/human.js';
@@ -42,6 +43,8 @@ function counts(e: ExploreResult): string {
 export async function demo(o: DemoOptions = {}): Promise<DemoRow[]> {
   const build = join(ROOT, 'firmware', 'build');
   const rows: DemoRow[] = [];
+  // every output directory before the first run
+  for (const v of VARIANTS) prepareOutputDir('--out', join(o.out ?? 'out', v.name));
   for (const v of VARIANTS) {
     const elf = join(build, `kexec-${v.name}.elf`);
     const rel = relative(process.cwd(), elf);

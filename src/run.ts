@@ -2,8 +2,7 @@
  * One run, end to end: firmware ELF → machine → scheduler → checks → result.
  * The library entry point behind `penlab run`.
  */
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
 import { type FirmwareImage, loadFirmware } from './elf/elf.js';
 import { InputError } from './errors.js';
 import { DEFAULT_MAX_STEPS } from './limits.js';
@@ -21,7 +20,8 @@ import { parseFilters, parseWindowEdge } from './trace/filter.js';
 import { TRACE_FORMATS, type TraceFormat } from './trace/formats.js';
 import { openTrace } from './trace/output.js';
 import { TraceRecorder } from './trace/recorder.js';
-import { writeFileAtomic } from './report/files.js';
+import { checkOutputFile, writeFileAtomic } from './report/files.js';
+import { ReplayPolicy } from './scheduler/policies/replay.js';
 
 export type { CoreReport, HazardReport, Outcome, RunResult } from './report/result.js';
 
@@ -37,7 +37,7 @@ export interface RunOptions extends CheckOptions {
   engineBlockBudget?: number;
   /** extra subscribers to the machine's event stream (traces, tests) */
   observers?: MachineObserver[];
-  /** write a trace of the run here (`-`: stdout; `.gz`: compressed); docs/traces.md */
+  /** write a trace of the run here (`-`: stdout, and the CLI's report goes to stderr; `.gz`: compressed); docs/traces.md */
   trace?: string;
   /** text (default) or jsonl (default for a .jsonl or .jsonl.gz name) */
   traceFormat?: TraceFormat;
@@ -48,6 +48,12 @@ export interface RunOptions extends CheckOptions {
   traceTo?: string;
   /** write the decisions taken as a replay file here */
   saveSchedule?: string;
+  /** wall-clock bound of the run in seconds: past it the run ends as a `timeout` (explore: per schedule) */
+  timeout?: number;
+  /** console bytes kept (default 1 MiB); the rest are counted in `consoleDropped` */
+  consoleLimit?: number;
+  /** replay a schedule file recorded for another firmware image */
+  force?: boolean;
 }
 
 export { DEFAULT_MAX_STEPS } from './limits.js';
@@ -63,11 +69,22 @@ export function validateRunOptions(o: RunOptions): void {
   if (!Number.isInteger(q) || q < 1) throw new InputError(`--quantum ${q}: must be a positive integer`);
   const m = o.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!Number.isInteger(m) || m < 1) throw new InputError(`--max-steps ${m}: must be a positive integer`);
+  const t = o.timeout;
+  if (t !== undefined && !(Number.isFinite(t) && t > 0)) throw new InputError(`--timeout ${t}: must be a positive number of seconds`);
+  const c = o.consoleLimit;
+  if (c !== undefined && !(Number.isSafeInteger(c) && c >= 0)) throw new InputError(`--console-limit ${c}: must be an integer >= 0`);
+}
+
+/** sha256 (hex) of the ELF file an image was loaded from: what replay files are checked against */
+export function firmwareSha256(image: FirmwareImage): string {
+  return createHash('sha256').update(image.bytes).digest('hex');
 }
 
 /** A machine with its checks attached, ready for `runOn` (reusable across runs). */
 export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machine {
-  const machine = new Machine(boardFor(o), image, { continueAfterHazard: o.continueAfterHazard, engineBlockBudget: o.engineBlockBudget });
+  const machine = new Machine(boardFor(o), image, {
+    continueAfterHazard: o.continueAfterHazard, engineBlockBudget: o.engineBlockBudget, consoleLimit: o.consoleLimit,
+  });
   attachChecks(machine, o);
   for (const obs of o.observers ?? []) machine.events.subscribe(obs);
   return machine;
@@ -79,27 +96,30 @@ export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { r
   // a replay file made by exploration names the words it switched at
   if (policy.shared) machine.setSharedWords(policy.shared);
   const maxSteps = o.maxSteps ?? DEFAULT_MAX_STEPS;
-  const { verdict, schedule, switches } = runScheduler(machine, policy, maxSteps);
-  return { result: report(machine, verdict, switches, policy.spec, o.quantum ?? 1), schedule };
+  const deadline = o.timeout === undefined ? undefined : Date.now() + o.timeout * 1000;
+  const { verdict, schedule, switches } = runScheduler(machine, policy, maxSteps, deadline);
+  return { result: report(machine, verdict, switches, policy.spec, o.quantum ?? 1, o.timeout), schedule };
 }
 
 export async function runFirmware(path: string, o: RunOptions = {}): Promise<RunResult> {
   await initDisassembler();
   validateRunOptions(o);
-  for (const [option, file] of [['--trace', o.trace], ['--save-schedule', o.saveSchedule]] as const) {
-    if (file && !existsSync(dirname(resolve(file)))) throw new InputError(`${option} ${file}: no directory ${dirname(resolve(file))}`);
-  }
+  // every output is checked before any work, so a bad path never costs a run
+  if (o.trace && o.trace !== '-') checkOutputFile('--trace', o.trace);
+  if (o.saveSchedule) checkOutputFile('--save-schedule', o.saveSchedule);
   if (o.traceFormat !== undefined && !TRACE_FORMATS.includes(o.traceFormat)) {
     throw new InputError(`--trace-format ${o.traceFormat}: must be ${TRACE_FORMATS.join(' or ')}`);
   }
   const traceSelection = { filter: parseFilters(o.traceFilter ?? []), from: parseWindowEdge('--trace-from', o.traceFrom), to: parseWindowEdge('--trace-to', o.traceTo) };
   const board = boardFor(o);
   const image = loadFirmware(path, board);
+  const sha = firmwareSha256(image);
   const spec = o.schedule ?? 'rr';
   const policyOptions = { quantum: o.quantum ?? 1, cores: board.cores };
   // checked before any engine opens; exploration's own policies also need the machine they watch
   const watches = /^(random-visible|choices):/.test(spec);
   const early = watches ? undefined : parsePolicy(spec, policyOptions);
+  if (early instanceof ReplayPolicy) checkRecordedFor(early, path, sha, o.force);
   const machine = prepareMachine(image, o);
   let trace: TraceRecorder | undefined;
   try {
@@ -117,7 +137,9 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
     const { result, schedule } = runOn(machine, policy, o);
     trace?.finish();
     if (o.saveSchedule) {
-      writeFileAtomic(o.saveSchedule, schedule().toFile({ firmware: path, outcome: result.outcome, steps: result.steps }));
+      const taken = schedule();
+      taken.firmwareSha256 = sha;
+      writeFileAtomic(o.saveSchedule, taken.toFile({ firmware: path, outcome: result.outcome, steps: result.steps }));
     }
     return result;
   } catch (e) {
@@ -126,4 +148,11 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   } finally {
     machine.dispose();
   }
+}
+
+/** A replay file names the ELF it was recorded on: replaying it on another is refused unless forced. */
+function checkRecordedFor(policy: ReplayPolicy, path: string, sha: string, force = false): void {
+  const recorded = policy.schedule.firmwareSha256;
+  if (recorded === undefined || recorded === sha || force) return;
+  throw new InputError(`${policy.source}: recorded for another firmware (sha256 ${recorded.slice(0, 12)}…) than ${path} (sha256 ${sha.slice(0, 12)}…); use --force to replay it anyway`);
 }

@@ -10,7 +10,7 @@ import { ROOT } from './helpers.js';
 
 const SRC = join(ROOT, 'src');
 const LAYERS: [number, RegExp][] = [
-  [0, /^(errors|format|disasm|cache|limits)\.ts$/],
+  [0, /^(errors|format|disasm|cache|limits|input)\.ts$/],
   [1, /^elf\//],
   [2, /^machine\//],
   [3, /^scheduler\//],

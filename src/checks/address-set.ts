@@ -94,3 +94,21 @@ export class WordMap {
     this.pages.clear();
   }
 }
+
+/** A number per halfword of RAM (an instruction's first bytes, ARM or Thumb); 0 reads as absent and is not stored. */
+export class HalfwordMap {
+  private readonly pages = new Pages(() => new Uint32Array(2048));
+
+  set(address: number, value: number): void {
+    const page = this.pages.get(address >>> 12, value !== 0);
+    if (page) page[(address & 0xfff) >>> 1] = value;
+  }
+
+  get(address: number): number {
+    return this.pages.get(address >>> 12, false)?.[(address & 0xfff) >>> 1] ?? 0;
+  }
+
+  clear(): void {
+    this.pages.clear();
+  }
+}

@@ -8,21 +8,26 @@ import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import { disassemble } from '../disasm.js';
 import { wordBytes } from '../format.js';
-import { AddressSet } from './address-set.js';
+import { AddressSet, HalfwordMap } from './address-set.js';
 
 export type Range = [number, number];
 
 export class ClobberDetector implements MachineObserver {
+  /**
+   * per fetched byte, where its instruction starts and its size: tag
+   * (offset << 4) | size. Bytes, not objects: a core sliding through fresh
+   * memory fetches a new address every step.
+   */
   private readonly fetched: AddressSet[];
-  /** the first bytes seen at each fetched address: the instruction a write destroys */
-  private readonly code: Map<number, { bytes: Uint8Array; size: number }>[];
+  /** the word first seen at each fetched address: the instruction a write destroys (zeros cost nothing) */
+  private readonly code: HalfwordMap[];
   private readonly inSafe: boolean[];
   private readonly lastPc: number[];
 
   constructor(private readonly machine: Machine, private readonly safe: (a: number) => boolean) {
     const n = machine.cores.length;
     this.fetched = Array.from({ length: n }, () => new AddressSet());
-    this.code = Array.from({ length: n }, () => new Map());
+    this.code = Array.from({ length: n }, () => new HalfwordMap());
     this.inSafe = new Array<boolean>(n).fill(false);
     this.lastPc = new Array<number>(n).fill(0);
   }
@@ -53,7 +58,9 @@ export class ClobberDetector implements MachineObserver {
     } else {
       this.inSafe[core] = false;
     }
-    if (this.fetched[core]!.add(pc, size)) this.code[core]!.set(pc, { bytes: wordBytes(word, size), size });
+    let fresh = false;
+    for (let k = 0; k < size; k++) fresh = this.fetched[core]!.add(pc + k, 1, (k << 4) | size) || fresh;
+    if (fresh) this.code[core]!.set(pc, word);
   }
 
   write(core: number, step: number, address: number, size: number): void {
@@ -76,27 +83,25 @@ export class ClobberDetector implements MachineObserver {
     }
   }
 
+  /** the fetched instruction a byte belongs to: its address and size */
+  private instructionOf(core: number, byte: number): { start: number; size: number } | undefined {
+    const tag = this.fetched[core]!.tag(byte);
+    return tag ? { start: byte - (tag >>> 4), size: tag & 0xf } : undefined;
+  }
+
   private forget(core: number, byte: number): void {
-    for (const back of [0, 1, 2, 3]) {
-      const c = this.code[core]!.get(byte - back);
-      if (c && back < c.size) {
-        this.fetched[core]!.remove(byte - back, c.size);
-        this.code[core]!.delete(byte - back);
-        return;
-      }
-    }
-    this.fetched[core]!.remove(byte, 1);
+    const insn = this.instructionOf(core, byte);
+    if (!insn) return;
+    this.fetched[core]!.remove(insn.start, insn.size);
+    this.code[core]!.set(insn.start, 0);
   }
 
   private instructionAt(core: number, byte: number): string | undefined {
-    for (const back of [0, 1, 2, 3]) {
-      const c = this.code[core]!.get(byte - back);
-      if (c && back < c.size) {
-        const fw = this.machine.firmware.isThumbAt(byte - back);
-        return disassemble(c.bytes, byte - back, fw ?? c.size === 2);
-      }
-    }
-    return undefined;
+    const insn = this.instructionOf(core, byte);
+    if (!insn) return undefined;
+    const bytes = wordBytes(this.code[core]!.get(insn.start), insn.size);
+    const fw = this.machine.firmware.isThumbAt(insn.start);
+    return disassemble(bytes, insn.start, fw ?? insn.size === 2);
   }
 }
 

@@ -1,7 +1,14 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Strategy } from '../explore/explore.js';
 import { DEFAULT_MAX_STEPS } from '../limits.js';
-import { emit, parseInteger, parseRange } from './options.js';
+import { emit, parseInteger, parseRange, parseSeconds } from './options.js';
+
+/** the command line again, with --resume, quoted for a POSIX shell */
+function resumeCommand(argv: string[]): string {
+  const args = argv.includes('--resume') ? argv : [...argv, '--resume'];
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['penlab', ...args].map(quote).join(' ');
+}
 
 function parseShard(v: string): [number, number] {
   const m = /^(\d+)\/(\d+)$/.exec(v);
@@ -28,6 +35,8 @@ export function registerExplore(program: Command): void {
     .option('--max-steps <n>', 'step budget of each run', parseInteger('--max-steps', 1), DEFAULT_MAX_STEPS)
     .option('--safe <start:end>', 'extra safe region (repeatable)', parseRange)
     .option('--strict-code-sync', 'stale code includes bytes written by other cores')
+    .option('--timeout <seconds>', 'wall-clock bound of each schedule (timeout when spent)', parseSeconds('--timeout'))
+    .option('--console-limit <bytes>', 'console bytes kept per run', parseInteger('--console-limit', 0), 1 << 20)
     .option('--json', 'print one JSON document (shape in docs/cli.md)')
     .action(async (file: string, o) => {
       const { explore } = await import('../explore/explore.js');
@@ -37,20 +46,43 @@ export function registerExplore(program: Command): void {
         ? new SingleBar({ format: 'exploring [{bar}] {value}/{total} schedules | {outcomes}', stream: process.stderr, hideCursor: true })
         : undefined;
       let started = false;
-      const r = await explore(file, {
-        strategy: o.strategy as Strategy, runs: o.runs, seed: o.seed, depth: o.depth, preemptions: o.preemptions,
-        jobs: o.jobs, shard: o.shard, out: o.out, resume: o.resume, shrink: o.shrink,
-        run: { cores: o.cores, maxSteps: o.maxSteps, safe: o.safe, strictCodeSync: o.strictCodeSync },
-        onProgress: (done, total, outcomes) => {
-          if (!bar) return;
-          const text = Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
-          if (!started) { bar.start(total ?? done, done, { outcomes: text }); started = true; }
-          if (total === undefined) bar.setTotal(done);
-          bar.update(done, { outcomes: text });
-        },
-      });
-      bar?.stop();
-      emit(o.json, r, () => formatExplore(r));
-      process.exitCode = r.failures.length ? 1 : 0;
+      // Ctrl-C: the terminal back at once, then stop between batches with the state saved;
+      // a second Ctrl-C does not wait for the batch
+      const abort = new AbortController();
+      const onSigint = () => {
+        if (started) bar?.stop();
+        started = false;
+        if (abort.signal.aborted) {
+          process.stderr.write(`penlab: interrupted; resume with: ${resumeCommand(process.argv.slice(2))}\n`);
+          process.exit(130);
+        }
+        abort.abort();
+        process.stderr.write('penlab: interrupted, stopping after the schedules running now (Ctrl-C again to quit at once)\n');
+      };
+      process.on('SIGINT', onSigint);
+      let r;
+      try {
+        r = await explore(file, {
+          strategy: o.strategy as Strategy, runs: o.runs, seed: o.seed, depth: o.depth, preemptions: o.preemptions,
+          jobs: o.jobs, shard: o.shard, out: o.out, resume: o.resume, shrink: o.shrink, signal: abort.signal,
+          run: { cores: o.cores, maxSteps: o.maxSteps, safe: o.safe, strictCodeSync: o.strictCodeSync, timeout: o.timeout, consoleLimit: o.consoleLimit },
+          onProgress: (done, total, outcomes) => {
+            if (!bar || abort.signal.aborted) return; // once interrupted, the bar stays down
+            const text = Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
+            if (!started) { bar.start(total ?? done, done, { outcomes: text }); started = true; }
+            if (total === undefined) bar.setTotal(done);
+            bar.update(done, { outcomes: text });
+          },
+        });
+      } finally {
+        if (started) bar?.stop();
+        process.off('SIGINT', onSigint);
+      }
+      const result = r;
+      emit(o.json, result, () => formatExplore(result));
+      if (result.interrupted) {
+        process.stderr.write(`penlab: interrupted after ${result.schedules} schedules; resume with: ${resumeCommand(process.argv.slice(2))}\n`);
+        process.exitCode = 130;
+      } else process.exitCode = result.failures.length ? 1 : 0;
     });
 }

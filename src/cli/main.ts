@@ -9,7 +9,7 @@
 // machine, koffi, capstone) when it runs.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { emit, parseInteger, parseRange } from './options.js';
+import { emit, parseInteger, parseRange, parseSeconds } from './options.js';
 import { InputError, ReplayDivergence, SetupError } from '../errors.js';
 import { DEFAULT_MAX_STEPS } from '../limits.js';
 import { registerBuild } from './build.js';
@@ -41,12 +41,15 @@ program
   .option('--strict-code-sync', 'stale code includes bytes written by other cores (the ARM cross-modifying-code rule)')
   .option('--continue-after-hazard', 'keep running after a clobber or stale-code hazard and list them all')
   .option('--no-checks', 'run without the clobber and stale-code detectors')
-  .option('--trace <file>', 'write a trace: one line per instruction (registers written, memory accesses) and per machine event; .gz compresses (docs/traces.md)')
+  .option('--trace <file>', 'write a trace: one line per instruction (registers written, memory accesses) and per machine event; .gz compresses; - writes it to stdout and the report to stderr (docs/traces.md)')
   .option('--trace-format <format>', 'text (default) or jsonl (default for a .jsonl or .jsonl.gz name)')
   .option('--trace-filter <term>', 'keep only core=N, addr=LO-HI, symbol=GLOB or kind=K records (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
   .option('--trace-from <step|symbol>', 'start the trace at this step, or at the first instruction at this symbol')
   .option('--trace-to <step|symbol>', 'end the trace after this step, or before the first instruction at this symbol')
   .option('--save-schedule <file>', 'write the decisions taken as a replay file (for --schedule replay:FILE)')
+  .option('--timeout <seconds>', 'wall-clock bound of the run (timeout when spent)', parseSeconds('--timeout'))
+  .option('--console-limit <bytes>', 'console bytes kept; the rest are counted as dropped', parseInteger('--console-limit', 0), 1 << 20)
+  .option('--force', 'replay a schedule file recorded for another firmware image')
   .option('--json', 'print one JSON document (shape in docs/cli.md)')
   .addOption(new Option('--dram-size <bytes>', 'system RAM size').argParser(parseInteger('--dram-size', 0x100000)).hideHelp())
   .action(async (file: string, o) => {
@@ -57,8 +60,10 @@ program
       strictCodeSync: o.strictCodeSync, continueAfterHazard: o.continueAfterHazard, noChecks: o.checks === false,
       trace: o.trace, traceFormat: o.traceFormat, traceFilter: o.traceFilter, traceFrom: o.traceFrom, traceTo: o.traceTo,
       saveSchedule: o.saveSchedule, dramSize: o.dramSize,
+      timeout: o.timeout, consoleLimit: o.consoleLimit, force: o.force,
     });
-    emit(o.json, r, () => formatRun(file, r));
+    // with the trace on stdout, the report goes to stderr so the two never mix
+    emit(o.json, r, () => formatRun(file, r), o.trace === '-' ? process.stderr : process.stdout);
     process.exitCode = r.outcome === 'pass' ? 0 : 1;
   });
 
@@ -68,7 +73,11 @@ registerDemo(program);
 registerTrace(program);
 
 try {
-  await program.parseAsync(process.argv);
+  if (process.argv.length <= 2) {
+    // no command is a mistake, not a request for help: usage on stderr, exit 2
+    process.stderr.write(program.helpInformation());
+    process.exitCode = 2;
+  } else await program.parseAsync(process.argv);
 } catch (e) {
   const code = (e as { code?: string }).code;
   if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') {

@@ -18,7 +18,16 @@ export function parseRange(v: string, prev: [number, number][] = []): [number, n
   return [...prev, [n(m[1]!), n(m[2]!)]];
 }
 
-export function emit(json: boolean, value: unknown, human: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+export function parseSeconds(name: string) {
+  return (v: string): number => {
+    const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+    if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a positive number of seconds, got '${v}'`);
+    return n;
+  };
+}
+
+/** the report: on stdout, or on stderr when stdout carries something else (`--trace -`) */
+export function emit(json: boolean, value: unknown, human: () => string, stream: NodeJS.WriteStream = process.stdout): void {
+  stream.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 

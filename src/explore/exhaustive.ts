@@ -35,6 +35,8 @@ export interface ExhaustiveOptions {
   tally: (r: RunRecord, key: string, order: number[]) => void;
   save: () => void;
   onProgress?: (done: number, total: number | undefined, outcomes: Record<string, number>) => void;
+  /** asked before each round: true ends the search there, the state consistent for --resume */
+  stop?: () => Promise<boolean>;
 }
 
 /** Searches until the bounded space is covered (state.frames empty) or the cap is reached. */
@@ -46,7 +48,7 @@ export async function exhaustive(exec: Executor, state: ExploreState, o: Exhaust
     if (o.shard === 0) o.tally(root!, 'x0', [0]);
     if (root!.points) frames.push(frameOf([], root!, 0));
   }
-  while (frames.length && state.schedules < o.cap) {
+  while (frames.length && state.schedules < o.cap && !(await o.stop?.())) {
     // the next children of the top frame, as many as one round takes
     const top = frames[frames.length - 1]!;
     const batch: string[][] = [];

@@ -5,15 +5,16 @@
  * the fewest context switches that still fail, and show what each core ran
  * last. Results depend only on the firmware and the options, never on --jobs.
  */
-import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { initDisassembler } from '../disasm.js';
-import { ensureDir, writeFileAtomic } from '../report/files.js';
+import { DEFAULT_CONSOLE_LIMIT } from '../machine/console.js';
+import { prepareOutputDir, writeFileAtomic } from '../report/files.js';
 import { RecentInstructions } from '../report/recent.js';
 import type { ExploreResult, FailureReport, Strategy } from '../report/result.js';
-import { DEFAULT_MAX_STEPS, type RunOptions, validateRunOptions } from '../run.js';
+import { DEFAULT_MAX_STEPS, firmwareSha256, type RunOptions, validateRunOptions } from '../run.js';
 import { Schedule } from '../scheduler/schedule.js';
 import { exhaustive } from './exhaustive.js';
 import { type Executor, LocalExecutor, WorkerPool } from './pool.js';
@@ -33,19 +34,21 @@ export interface ExploreOptions {
   /** exhaustive: preemption bound (early WFE wakes count as preemptions) */
   preemptions?: number;
   jobs?: number;
-  /** directory for replay files and the resume state */
+  /** directory for replay files and the resume state (default: a new temporary directory; the CLI's is `out`) */
   out?: string;
   /** run only this share of the schedules: [index, count] */
   shard?: [number, number];
   resume?: boolean;
   shrink?: boolean;
   onProgress?: (done: number, total: number | undefined, outcomes: Record<string, number>) => void;
+  /** aborting stops the exploration between batches: the state is saved, failures so far are reported unshrunk, `interrupted` is set */
+  signal?: AbortSignal;
   /** how every run is set up: board, step budget, checks (observers, traces and saved schedules are per run: use `penlab run` on a replay file) */
   run?: RunOptions;
 }
 
 /** options that change neither which schedules run nor what is found */
-const RESULT_NEUTRAL = new Set(['jobs', 'out', 'resume', 'onProgress', 'observers', 'trace', 'saveSchedule', 'engineBlockBudget']);
+const RESULT_NEUTRAL = new Set(['jobs', 'out', 'resume', 'onProgress', 'signal', 'observers', 'trace', 'saveSchedule', 'force', 'engineBlockBudget']);
 
 /** splitmix32: a well-spread seed for run i */
 export function runSeed(seed: number, i: number): number {
@@ -82,17 +85,18 @@ function validate(o: ExploreOptions): Required<Pick<ExploreOptions, 'strategy' |
     depth: int(o.depth, '--depth', 1, 2),
     preemptions: int(o.preemptions, '--preemptions', 0, 2),
     jobs,
-    out: o.out ?? 'out',
+    out: o.out ?? '',
   };
 }
 
 export async function explore(path: string, options: ExploreOptions = {}): Promise<ExploreResult> {
   const o = validate(options);
-  try {
-    ensureDir(o.out);
-  } catch (e) {
-    throw new InputError(`--out ${o.out}: cannot create (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  if (options.out === undefined) {
+    // a library caller's working directory is not ours to write into
+    if (options.resume) throw new InputError('--resume needs --out: the directory of the exploration to continue');
+    o.out = mkdtempSync(join(tmpdir(), 'penlab-explore-'));
   }
+  prepareOutputDir('--out', o.out);
   await initDisassembler();
   // what a worker needs to rebuild the same machine: plain data only
   const { observers: _o, trace: _t, saveSchedule: _s, ...runOpts } = options.run ?? {};
@@ -113,11 +117,15 @@ async function exploreWith(
     ? await WorkerPool.start(path, runOpts, o.jobs, { shared: session.shared, info: session.info })
     : new LocalExecutor(session);
   const [shardIndex, shardCount] = options.shard ?? [0, 1];
-  const firmwareHash = createHash('sha256').update(session.image.bytes).digest('hex');
+  const firmwareHash = firmwareSha256(session.image);
   const defined = <T extends object>(v: T) => Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
   const config = configOf({
     ...defined(options), ...o, shrink: options.shrink !== false,
-    run: { quantum: 1, maxSteps: DEFAULT_MAX_STEPS, cores: 2, ...defined(runOpts) },
+    run: {
+      quantum: 1, maxSteps: DEFAULT_MAX_STEPS, cores: 2, ...defined(runOpts),
+      // the default limit as if not given: the CLI always gives it, the library rarely, states saved before it existed never
+      ...(runOpts.consoleLimit === DEFAULT_CONSOLE_LIMIT ? { consoleLimit: undefined } : {}),
+    },
   }, RESULT_NEUTRAL);
   const statePath = join(o.out, 'explore-state.json');
   const state: ExploreState = (options.resume ? loadState(statePath, firmwareHash, config, path) : undefined) ?? freshState(firmwareHash, config);
@@ -139,15 +147,20 @@ async function exploreWith(
     writeFileAtomic(file, record.schedule);
   };
 
+  // between batches the event loop gets a turn, so a signal handler (Ctrl-C) can abort
+  const stop = () => options.signal?.aborted === true;
   try {
     if (o.strategy === 'exhaustive') {
       await exhaustive(exec, state, {
         bound: o.preemptions, cap: o.runs, shard: shardIndex, shards: shardCount, tally, save, onProgress: options.onProgress,
+        stop: async () => { await new Promise((r) => setImmediate(r)); return stop(); },
       });
     } else {
       const total = o.runs;
       const batch = Math.max(8, o.jobs * 16);
       while (state.next < total) {
+        await new Promise((r) => setImmediate(r));
+        if (stop()) break;
         const idx: number[] = [];
         for (let i = state.next; i < total && idx.length < batch; i++) if (i % shardCount === shardIndex) idx.push(i);
         state.next = Math.min(total, (idx[idx.length - 1] ?? total - 1) + 1);
@@ -166,13 +179,15 @@ async function exploreWith(
   }
 
   // one replay file per distinct failure: the lowest-ordered run that found it, shrunk
+  // (unless interrupted: then as found, and quickly)
+  const interrupted = stop();
   const failures: FailureReport[] = [];
   const found = Object.values(state.found).sort((a, b) => compareOrder(a.order, b.order));
   for (const f of found) {
     const outcome = f.record.result.outcome;
     const file = join(o.out, `${outcome}-${f.key}.schedule`);
-    const decisions = Schedule.parse(f.record.schedule, file, session.machine.cores.length).decisions;
-    const shrunk = options.shrink === false ? undefined : shrink(session, decisions, signature(f.record.result));
+    const decisions = Schedule.parse(f.record.schedule, file, session.machine.cores.length).plainDecisions();
+    const shrunk = options.shrink === false || interrupted ? undefined : shrink(session, decisions, signature(f.record.result));
     const schedule = shrunk?.schedule ?? new Schedule(decisions);
     const result = shrunk?.result ?? f.record.result;
     writeFileAtomic(file, session.replayFile(schedule, {
@@ -187,7 +202,7 @@ async function exploreWith(
       switches: schedule.switches,
       foundBy: f.key,
       schedule: schedule.toString(),
-      lastInstructions: lastInstructions(session, schedule),
+      lastInstructions: interrupted ? [] : lastInstructions(session, schedule),
     });
   }
   // raw files of runs that found an already-known failure, superseded by a lower-ordered run
@@ -203,6 +218,7 @@ async function exploreWith(
     seed: o.seed,
     sharedWords: session.info.sharedWords,
     contendedPoints: session.info.contendedPoints,
+    ...(interrupted ? { interrupted: true } : {}),
   };
   return result;
 }

@@ -16,7 +16,7 @@ import { ReplayPolicy } from '../scheduler/policies/replay.js';
 import { RoundRobin } from '../scheduler/policies/round-robin.js';
 import { isContended, type Policy } from '../scheduler/policy.js';
 import { Schedule } from '../scheduler/schedule.js';
-import { boardFor, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
+import { boardFor, firmwareSha256, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
 
 export type RunSpec =
   | { kind: 'random'; seed: number }
@@ -53,11 +53,14 @@ export class ExploreSession {
   readonly info: SessionInfo;
   /** the learned scheduling-point words, as [address, words] ranges */
   readonly shared: [number, number][] = [];
+  /** of the ELF: replay files name it */
+  readonly sha256: string;
 
   /** `learned`: what another session's probe found (workers take the main session's, not run it again) */
   constructor(readonly path: string, readonly options: RunOptions, learned?: Learned) {
     const board = boardFor(options);
     this.image = loadFirmware(path, board);
+    this.sha256 = firmwareSha256(this.image);
     this.machine = prepareMachine(this.image, options);
     this.oracle = earlyWakes(this.machine);
     if (learned) {
@@ -156,6 +159,7 @@ export class ExploreSession {
   /** a schedule as a replay file for this session: with the pages that were scheduling points */
   replayFile(schedule: Schedule, header: Record<string, string | number> = {}): string {
     schedule.shared = this.shared;
+    schedule.firmwareSha256 = this.sha256;
     return schedule.toFile({ firmware: this.path, ...header });
   }
 

@@ -60,7 +60,7 @@ export function shrink(session: ExploreSession, decisions: Decision[], target: s
       changed = false;
       for (let i = best.ds.length - 1; i >= 0; i--) {
         if (i >= best.ds.length) continue;
-        const cand = new Schedule([...best.ds.slice(0, i), ...best.ds.slice(i + 1)]).decisions;
+        const cand = new Schedule([...best.ds.slice(0, i), ...best.ds.slice(i + 1)]).plainDecisions();
         if (fails(cand)) { best = { ds: cand, result: last! }; changed = true; }
       }
     }

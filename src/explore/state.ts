@@ -4,12 +4,60 @@
  * is only resumed with the same firmware and the same result-changing
  * options; `configOf` derives those from the options themselves, so an
  * option added later is compared without anyone remembering to list it.
+ * A saved state is read only as a regular file of bounded size and checked
+ * against a schema, so a truncated, corrupt or foreign file is one line.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { readRegularFile } from '../input.js';
 import { writeFileAtomic } from '../report/files.js';
+import type { HazardReport, RunResult } from '../report/result.js';
 import type { Frame } from './exhaustive.js';
 import type { RunRecord } from './session.js';
+
+/** a state past this size is refused unread (a long exhaustive search stays far below) */
+export const MAX_STATE_BYTES = 256 << 20;
+
+const count = z.number().int().nonnegative();
+const at = z.object({ core: count, pc: z.string(), symbol: z.string() });
+const hazardSchema: z.ZodType<HazardReport> = z.object({
+  kind: z.enum(['clobber', 'stale-code']), step: count, writer: at, victim: at,
+  address: z.string(), addressSymbol: z.string(), instruction: z.string().optional(), detail: z.string().optional(),
+});
+const resultSchema: z.ZodType<RunResult> = z.object({
+  outcome: z.enum(['pass', 'clobber', 'stale-code', 'deadlock', 'livelock', 'timeout', 'fault', 'exit-failure']),
+  exitCode: z.number().int().nullable(),
+  steps: count,
+  console: z.string(),
+  consoleCores: z.string(),
+  consoleDropped: count.optional(),
+  cores: z.array(z.object({ id: count, pc: z.string(), symbol: z.string(), state: z.string() })),
+  hazards: z.array(hazardSchema),
+  schedule: z.string(),
+  quantum: count,
+  switches: count,
+  message: z.string().optional(),
+});
+const pointSchema = z.object({ options: z.array(z.string()), chosen: z.string(), costly: z.array(z.string()) });
+const recordSchema: z.ZodType<RunRecord> = z.object({
+  result: resultSchema, schedule: z.string(), points: z.array(pointSchema).optional(), diverged: z.boolean().optional(),
+});
+const frameSchema: z.ZodType<Frame> = z.object({
+  root: z.boolean(), chosen: z.array(z.string()), options: z.array(z.array(z.string())), costly: z.array(z.array(z.string())),
+  cost: count, i: count, j: count, emitted: count,
+});
+const stateSchema = z.object({
+  version: z.literal(1),
+  firmware: z.string().regex(/^[0-9a-f]{64}$/),
+  config: z.string(),
+  next: count,
+  started: z.boolean(),
+  frames: z.array(frameSchema),
+  schedules: count,
+  outcomes: z.record(z.string(), count),
+  found: z.record(z.string(), z.object({ key: z.string(), order: z.array(count), record: recordSchema })),
+});
 
 export interface Found {
   key: string;
@@ -56,20 +104,23 @@ export function freshState(firmware: string, config: string): ExploreState {
 /** The saved state to resume, checked against this exploration; undefined when there is none. */
 export function loadState(path: string, firmware: string, config: string, elf: string): ExploreState | undefined {
   if (!existsSync(path)) return undefined;
+  const text = readRegularFile(path, 'exploration state', MAX_STATE_BYTES).toString('utf8');
   let saved: unknown;
   try {
-    saved = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new InputError(`${path}: not a readable exploration state (${e instanceof SyntaxError ? 'truncated or not JSON' : (e as NodeJS.ErrnoException).code ?? String(e)}); rerun without --resume`);
+    saved = JSON.parse(text);
+  } catch {
+    throw new InputError(`${path}: not a readable exploration state (truncated or not JSON); rerun without --resume`);
   }
-  const s = saved as Partial<ExploreState> | null;
-  const shaped = !!s && typeof s === 'object' && s.version === 1 && typeof s.firmware === 'string' && typeof s.config === 'string'
-    && Number.isSafeInteger(s.next) && typeof s.started === 'boolean' && Array.isArray(s.frames)
-    && Number.isSafeInteger(s.schedules) && !!s.outcomes && typeof s.outcomes === 'object' && !!s.found && typeof s.found === 'object';
-  if (!shaped) throw new InputError(`${path}: not an exploration state of this penlab version; rerun without --resume`);
+  const parsed = stateSchema.safeParse(saved);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new InputError(`${path}: not an exploration state of this penlab version (${issue?.message ?? 'bad shape'}${where}); rerun without --resume`);
+  }
+  const s: ExploreState = parsed.data;
   if (s.firmware !== firmware) throw new InputError(`${path}: saved for a different firmware image than ${elf}`);
   if (s.config !== config) throw new InputError(`${path}: saved with other exploration options; rerun without --resume or with the same options`);
-  return s as ExploreState;
+  return s;
 }
 
 /** Saves at most every two seconds unless forced: a crash loses little, a fast exploration writes little. */

@@ -12,6 +12,7 @@ import type { FirmwareImage } from '../elf/elf.js';
 import { InputError } from '../errors.js';
 import { type Board, type BoardHost, wireDevices } from './board.js';
 import { Bus } from './bus.js';
+import { ConsoleLog } from './console.js';
 import { Core } from './core.js';
 import type { Device } from './devices/device.js';
 import type { Gic } from './devices/gic.js';
@@ -24,17 +25,13 @@ export type Ending =
   | { outcome: 'exit'; exitCode: number; core: number }
   | { outcome: 'fault'; core: number; pc: number; message: string };
 
-export interface ConsoleByte {
-  core: number;
-  byte: number;
-  step: number;
-}
-
 export interface MachineOptions {
   /** keep running after a hazard (all of them are listed) */
   continueAfterHazard?: boolean;
   /** translation blocks an engine may generate before a reset reopens it (default ENGINE_BLOCK_BUDGET) */
   engineBlockBudget?: number;
+  /** console bytes kept (default 1 MiB); the rest are counted */
+  consoleLimit?: number;
 }
 
 const PAGE = 4096;
@@ -50,7 +47,7 @@ export class Machine implements BoardHost {
   readonly cores: Core[];
   readonly gic: Gic;
   readonly events = new EventStream();
-  readonly console: ConsoleByte[] = [];
+  readonly console: ConsoleLog;
   readonly hazards: Hazard[] = [];
   readonly waiting: Waiting;
   private readonly turn: TurnRunner;
@@ -71,6 +68,7 @@ export class Machine implements BoardHost {
 
   constructor(readonly board: Board, readonly firmware: FirmwareImage, readonly options: MachineOptions = {}) {
     this.bus = new Bus(board);
+    this.console = new ConsoleLog(options.consoleLimit);
     ({ gic: this.gic, devices: this.devices } = wireDevices(board, this.bus, this));
     this.bus.onDeviceError = (core, message) => {
       this.deviceFault ??= { core, message: `${message} at step ${this.step}` };
@@ -111,7 +109,8 @@ export class Machine implements BoardHost {
   }
 
   print(core: number, byte: number, step: number): void {
-    this.console.push({ core, byte, step });
+    // nothing past a hazard's cut is reported (the native run went on a little)
+    if (!this.cut || step <= this.cut.step) this.console.push(core, byte);
     if (this.events.wantsEvents) this.events.emit({ kind: 'console', step, core, byte });
   }
 
@@ -232,7 +231,7 @@ export class Machine implements BoardHost {
       core.event = false;
     }
     for (const d of this.devices) d.reset();
-    this.console.length = 0;
+    this.console.clear();
     this.hazards.length = 0;
     this.steps = 0;
     this.retired.fill(0);

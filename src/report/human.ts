@@ -9,6 +9,7 @@ export function formatRun(file: string, r: RunResult): string {
   if (r.console) {
     lines.push('console:');
     for (const l of r.console.replace(/\n$/, '').split('\n')) lines.push(`  | ${l}`);
+    if (r.consoleDropped) lines.push(`  [${r.consoleDropped} more bytes dropped: over the console limit of ${r.console.length} bytes (--console-limit)]`);
   }
   lines.push('cores:');
   for (const c of r.cores) lines.push(`  ${c.id}  ${c.pc}  ${c.state.padEnd(7)}  ${c.symbol}`);
@@ -30,7 +31,7 @@ export function formatRun(file: string, r: RunResult): string {
 export function formatExplore(r: ExploreResult): string {
   const lines: string[] = [];
   const outcomes = Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
-  lines.push(`${r.firmware}: ${r.schedules} schedules (${r.strategy}, seed ${r.seed}${r.complete === undefined ? '' : r.complete ? ', bounded space covered' : ', cut short by --runs'}): ${outcomes}`);
+  lines.push(`${r.firmware}: ${r.schedules} schedules (${r.strategy}, seed ${r.seed}${r.complete === undefined ? '' : r.complete ? ', bounded space covered' : ', cut short by --runs'}${r.interrupted ? ', interrupted: failures as found, not shrunk' : ''}): ${outcomes}`);
   lines.push(`  scheduling points on ${r.sharedWords} shared words; ${r.contendedPoints} contended decisions in the probe run`);
   for (const f of r.failures) {
     lines.push('');

@@ -36,6 +36,8 @@ export interface RunResult {
   console: string;
   /** the console byte by byte: which core wrote what, in order */
   consoleCores: string;
+  /** console bytes past the limit (`--console-limit`), counted but not kept; absent when none */
+  consoleDropped?: number;
   cores: CoreReport[];
   hazards: HazardReport[];
   /** replayable: `--schedule <schedule> --quantum <quantum>` with the same firmware runs it again */
@@ -74,6 +76,8 @@ export interface ExploreResult {
   seed: number;
   sharedWords: number;
   contendedPoints: number;
+  /** stopped early (Ctrl-C): the state is saved in `out` for --resume; failures are as found, not shrunk */
+  interrupted?: boolean;
 }
 
 export interface DemoRow {
@@ -104,7 +108,8 @@ export function coreReport(m: Machine, id: number): CoreReport {
 }
 
 /** The result of the run the machine has just finished, as the scheduler left it. */
-export function report(m: Machine, verdict: Verdict, switches: number, spec: string, quantum: number): RunResult {
+/** `timeoutSeconds`: the wall-clock bound, named when it is what ended the run */
+export function report(m: Machine, verdict: Verdict, switches: number, spec: string, quantum: number, timeoutSeconds?: number): RunResult {
   const e = m.ending;
   let outcome: Outcome;
   let message: string | undefined;
@@ -112,6 +117,7 @@ export function report(m: Machine, verdict: Verdict, switches: number, spec: str
   else if (e?.outcome === 'fault') outcome = 'fault';
   else if (e?.outcome === 'exit') outcome = e.exitCode === 0 ? 'pass' : 'exit-failure';
   else if (verdict === 'deadlock' || verdict === 'livelock' || verdict === 'timeout') outcome = verdict;
+  else if (verdict === 'wall-clock') outcome = 'timeout';
   else outcome = 'timeout';
   if (e?.outcome === 'fault') message = e.message;
   else if (outcome === 'deadlock') {
@@ -120,19 +126,20 @@ export function report(m: Machine, verdict: Verdict, switches: number, spec: str
       : 'every core is powered off or halted and nothing can start one';
   }
   else if (outcome === 'livelock') message = 'every running core spins on memory that nothing changes';
+  else if (verdict === 'wall-clock') message = `wall-clock bound of ${timeoutSeconds ?? '?'} s (--timeout) ran out after ${m.steps} steps`;
   else if (outcome === 'timeout') message = `step budget of ${m.steps} ran out`;
   if (outcome === 'timeout') {
     const spots = m.cores.filter((c) => c.live).map((c) => `core ${c.id} at ${m.symbolize(c.pc)}${m.waiting.isSpinning(c.id) ? ' (waiting)' : ''}`);
     message += `: ${spots.join(', ')}`;
   }
   const ref = (r: Hazard['writer']) => ({ core: r.core, pc: hex(r.pc), symbol: r.symbol });
-  const shown = m.console.filter((c) => c.step < m.reportedSteps);
   return {
     outcome,
     exitCode: e?.outcome === 'exit' ? e.exitCode : null,
     steps: m.reportedSteps,
-    console: Buffer.from(shown.map((c) => c.byte)).toString('latin1'),
-    consoleCores: shown.map((c) => String(c.core)).join(''),
+    console: m.console.text(),
+    consoleCores: m.console.coreDigits(),
+    ...(m.console.dropped ? { consoleDropped: m.console.dropped } : {}),
     cores: m.cores.map((_, id) => coreReport(m, id)),
     hazards: m.hazards.map((h) => ({
       kind: h.kind, step: h.step, writer: ref(h.writer), victim: ref(h.victim),

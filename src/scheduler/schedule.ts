@@ -16,17 +16,32 @@
  * `np`, each core runs until it blocks), so a shrunk schedule lists only the
  * decisions that matter.
  *
+ * `(0:1 1:1)*5000` repeats the decisions in the brackets 5000 times in all
+ * (lockstep round robin would otherwise write one token per step).
+ *
  * File form: `# penlab schedule v1`, optional `key: value` header lines
  * (`then:`, `shared:` the words whose accesses were scheduling points as
- * 0xADDRESS+WORDS ranges, `firmware:`, `outcome:`...), then the decisions.
+ * 0xADDRESS+WORDS ranges, `firmware-sha256:` the ELF it was recorded on,
+ * `firmware:`, `outcome:`...), then the decisions.
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { readRegularFile } from '../input.js';
 
 export type Decision =
   | { core: number; steps: number; until?: string; visible?: boolean }
   | { wake: number }
   | Switch;
+
+/** In a schedule's list: the `period` decisions before it run `repeat` more times. Never nested. */
+export interface Repeat {
+  repeat: number;
+  period: number;
+}
+
+export type Entry = Decision | Repeat;
+
+/** a schedule file larger than this is refused before it is read: one a run writes stays far smaller (repeats are grouped) */
+export const MAX_SCHEDULE_BYTES = 4 << 20;
 
 /**
  * A choice made against the default (non-preemptive) policy: when core
@@ -40,42 +55,70 @@ export interface Switch {
 }
 
 export class Schedule {
-  readonly decisions: Decision[] = [];
+  /** the decisions, with `Repeat` entries standing for repetitions of the ones before them */
+  readonly decisions: Entry[] = [];
 
   /** words whose accesses are scheduling points ([address, words]); absent: every RAM access */
   shared?: [number, number][];
 
-  constructor(decisions: Decision[] = [], readonly then = 'np') {
+  /** sha256 (hex) of the ELF file the schedule was recorded on, when the file says */
+  firmwareSha256?: string;
+
+  constructor(decisions: Entry[] = [], readonly then = 'np') {
     for (const d of decisions) this.push(d);
   }
 
   /** adds a decision, merging consecutive runs of the same core */
-  push(d: Decision): void {
+  push(d: Entry): void {
     const last = this.decisions[this.decisions.length - 1];
     if ('core' in d && d.until === undefined && last && 'core' in last && last.until === undefined && last.core === d.core && last.visible === d.visible) {
       last.steps += d.steps;
       return;
     }
     if ('core' in d && d.steps === 0) return;
+    if ('repeat' in d && d.repeat === 0) return;
     this.decisions.push({ ...d });
+  }
+
+  /** the decisions of a schedule without repeat entries (exploration's: switch tokens only) */
+  plainDecisions(): Decision[] {
+    return this.decisions.map((d) => {
+      if ('repeat' in d) throw new Error('a schedule with repeat groups where only plain decisions were expected');
+      return d;
+    });
   }
 
   /** context switches: switch tokens, and boundaries between runs of different cores */
   get switches(): number {
     const count = new SwitchCount();
-    for (const d of this.decisions) {
+    const one = (d: Entry) => {
       if ('at' in d) count.n++;
       else if ('core' in d) count.run(d.core);
+    };
+    for (const [i, d] of this.decisions.entries()) {
+      if (!('repeat' in d)) { one(d); continue; }
+      // every further repetition starts where the last ended: each adds the same
+      const before = count.n;
+      for (const r of this.decisions.slice(i - d.period, i)) one(r);
+      count.n = before + (count.n - before) * d.repeat;
     }
     return count.n;
   }
 
   toString(): string {
-    return this.decisions.map(formatDecision).join(' ');
+    const tokens: string[] = [];
+    for (const d of this.decisions) {
+      if ('repeat' in d) {
+        tokens[tokens.length - d.period] = `(${tokens[tokens.length - d.period]}`;
+        tokens[tokens.length - 1] += `)*${d.repeat + 1}`;
+      } else tokens.push(formatDecision(d));
+    }
+    return tokens.join(' ');
   }
 
   toFile(header: Record<string, string | number> = {}): string {
     const lines = ['# penlab schedule v1', `then: ${this.then}`];
+    if (this.firmwareSha256) lines.push(`firmware-sha256: ${this.firmwareSha256}`);
     if (this.shared) lines.push(`shared: ${this.shared.map(([a, n]) => `0x${a.toString(16)}+${n}`).join(' ')}`);
     for (const [k, v] of Object.entries(header)) lines.push(`${k}: ${v}`);
     lines.push(this.toString(), '');
@@ -83,71 +126,104 @@ export class Schedule {
   }
 
   static parse(text: string, source: string, cores: number): Schedule {
-    const decisions: Decision[] = [];
+    const decisions: Entry[] = [];
     let then = 'np';
     let shared: [number, number][] | undefined;
+    let sha: string | undefined;
     let body = text;
+    if (text.includes('\0')) throw new InputError(`${source}: not a schedule file (binary data)`);
     if (text.startsWith('# penlab schedule')) {
       const lines = text.split('\n');
       const rest: string[] = [];
       for (const [i, raw] of lines.entries()) {
         const line = raw.trim();
         if (i === 0 || line === '' || line.startsWith('#')) continue;
-        const m = /^([a-z-]+):\s*(.*)$/.exec(line);
+        const m = /^([a-z][a-z0-9-]*):\s*(.*)$/.exec(line);
         if (m && !/^\d/.test(line)) {
           if (m[1] === 'then') then = m[2]!;
           if (m[1] === 'shared') shared = parseRanges(m[2]!, source);
+          if (m[1] === 'firmware-sha256') {
+            if (!/^[0-9a-f]{64}$/.test(m[2]!)) throw new InputError(`${source}: bad firmware-sha256 '${quote(m[2]!)}' (expected 64 hex digits)`);
+            sha = m[2]!;
+          }
           continue;
         }
         rest.push(line);
       }
       body = rest.join(' ');
     }
-    for (const tok of body.split(/\s+/).filter(Boolean)) {
+    let group: number | undefined; // decisions.length where an open `(` group started
+    for (let tok of body.split(/\s+/).filter(Boolean)) {
+      if (tok.startsWith('(')) {
+        if (group !== undefined) throw new InputError(`${source}: nested repeat group at '${quote(tok)}'`);
+        group = decisions.length;
+        tok = tok.slice(1);
+      }
+      const close = /^(.*)\)\*(\d+)$/.exec(tok);
+      if (close) tok = close[1]!;
+      if (tok !== '') Schedule.token(tok, source, cores, decisions);
+      if (close) {
+        const period = decisions.length - (group ?? decisions.length);
+        const times = Number(close[2]);
+        if (group === undefined || period === 0 || !(times >= 1 && Number.isSafeInteger(times))) {
+          throw new InputError(`${source}: bad repeat '${quote(close[0])}' (expected (DECISIONS)*N with N >= 1 after an opening '(')`);
+        }
+        if (times > 1) decisions.push({ repeat: times - 1, period });
+        group = undefined;
+      }
+    }
+    if (group !== undefined) throw new InputError(`${source}: repeat group opened and never closed`);
+    const schedule = new Schedule(decisions, then);
+    if (shared) schedule.shared = shared;
+    if (sha) schedule.firmwareSha256 = sha;
+    return schedule;
+  }
+
+  private static token(tok: string, source: string, cores: number, decisions: Entry[]): void {
+    {
       const sw = /^(?:(\d+)#(\d+)|start)>(w?)(\d+)$/.exec(tok);
       if (sw) {
         const from = sw[1] === undefined ? undefined : Number(sw[1]);
         const to = Number(sw[4]);
         if ((from !== undefined && from >= cores) || to >= cores) {
-          throw new InputError(`${source}: bad schedule token '${tok}' (no core ${Math.max(from ?? 0, to)} on a ${cores}-core board)`);
+          throw new InputError(`${source}: bad schedule token '${quote(tok)}' (no core ${Math.max(from ?? 0, to)} on a ${cores}-core board)`);
         }
         decisions.push({
           at: from === undefined ? 'start' : { core: from, count: Number(sw[2]) },
           then: sw[3] ? { wake: to } : { core: to },
         });
-        continue;
+        return;
       }
       const run = /^(\d+):(\d+)$/.exec(tok);
       const until = /^(\d+)@([A-Za-z_.$][\w.$]*(?:\+0x[0-9a-fA-F]+|\+\d+)?)$/.exec(tok);
       const wake = /^w(\d+)$/.exec(tok);
       const core = Number(run?.[1] ?? until?.[1] ?? wake?.[1] ?? NaN);
       if ((!run && !wake && !until) || !(core < cores)) {
-        throw new InputError(`${source}: bad schedule token '${tok}' (expected CORE:STEPS, CORE@SYMBOL[+OFF] or wCORE with CORE < ${cores})`);
+        throw new InputError(`${source}: bad schedule token '${quote(tok)}' (expected CORE:STEPS, CORE@SYMBOL[+OFF] or wCORE with CORE < ${cores})`);
       }
       if (run) decisions.push({ core, steps: Number(run[2]) });
       else if (until) decisions.push({ core, steps: Number.MAX_SAFE_INTEGER, until: until[2]! });
       else decisions.push({ wake: core });
     }
-    const schedule = new Schedule(decisions, then);
-    if (shared) schedule.shared = shared;
-    return schedule;
   }
 
+  /** a schedule file: a regular file of at most MAX_SCHEDULE_BYTES (a device or a huge file is refused unread) */
   static load(path: string, cores: number): Schedule {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new InputError(`${path}: cannot read schedule (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
+    const text = readRegularFile(path, 'schedule file', MAX_SCHEDULE_BYTES).toString('latin1');
     return Schedule.parse(text, path, cores);
   }
+}
+
+/** a piece of a foreign file, safe to show in one line */
+function quote(s: string): string {
+  const t = JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+  return t.slice(1, -1);
 }
 
 function parseRanges(text: string, source: string): [number, number][] {
   return text.split(/\s+/).filter(Boolean).map((t) => {
     const m = /^0x([0-9a-f]+)\+(\d+)$/i.exec(t);
-    if (!m) throw new InputError(`${source}: bad shared entry '${t}' (expected 0xADDRESS+WORDS)`);
+    if (!m) throw new InputError(`${source}: bad shared entry '${quote(t)}' (expected 0xADDRESS+WORDS)`);
     return [parseInt(m[1]!, 16), Number(m[2])];
   });
 }
@@ -162,60 +238,11 @@ export function formatDecision(d: Decision): string {
 }
 
 /** The one rule for counting context switches: a turn of another core than the last turn's. */
-class SwitchCount {
+export class SwitchCount {
   n = 0;
   private last = -1;
   run(core: number): void {
     if (this.last >= 0 && this.last !== core) this.n++;
     this.last = core;
-  }
-}
-
-/**
- * The decisions of a run as it goes: core and steps in a growable typed
- * array, consecutive turns of one core merged. Lockstep makes a decision per
- * step, so this stays flat and allocation-free; a Schedule is built on demand.
- */
-export class DecisionLog {
-  private words = new Int32Array(1024);
-  private n = 0;
-  private readonly count = new SwitchCount();
-
-  get switches(): number {
-    return this.count.n;
-  }
-
-  run(core: number, steps: number): void {
-    if (steps === 0) return;
-    const at = this.n - 2;
-    if (at >= 0 && this.words[at] === core) {
-      this.words[at + 1]! += steps;
-      return;
-    }
-    this.count.run(core);
-    this.append(core, steps);
-  }
-
-  wake(core: number): void {
-    this.append(-1 - core, 0);
-  }
-
-  private append(a: number, b: number): void {
-    if (this.n + 2 > this.words.length) {
-      const bigger = new Int32Array(this.words.length * 2);
-      bigger.set(this.words);
-      this.words = bigger;
-    }
-    this.words[this.n++] = a;
-    this.words[this.n++] = b;
-  }
-
-  toSchedule(then: string): Schedule {
-    const ds: Decision[] = [];
-    for (let i = 0; i < this.n; i += 2) {
-      const a = this.words[i]!;
-      ds.push(a < 0 ? { wake: -1 - a } : { core: a, steps: this.words[i + 1]! });
-    }
-    return new Schedule(ds, then);
   }
 }

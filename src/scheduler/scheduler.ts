@@ -18,9 +18,15 @@
 import { InputError } from '../errors.js';
 import type { Machine } from '../machine/machine.js';
 import type { Policy, SchedulerView } from './policy.js';
-import { DecisionLog, type Schedule } from './schedule.js';
+import { DecisionLog } from './decision-log.js';
+import type { Schedule } from './schedule.js';
 
-export type Verdict = 'running' | 'deadlock' | 'livelock' | 'timeout';
+/** `timeout`: the step budget ran out; `wall-clock`: the time bound did */
+export type Verdict = 'running' | 'deadlock' | 'livelock' | 'timeout' | 'wall-clock';
+
+/** how often the wall clock is read: every this many decisions, or this many steps (a clock read per lockstep step would cost) */
+const CLOCK_DECISIONS = 64;
+const CLOCK_STEPS = 100_000;
 
 export interface ScheduledRun {
   verdict: Verdict;
@@ -29,7 +35,8 @@ export interface ScheduledRun {
   switches: number;
 }
 
-export function schedule(machine: Machine, policy: Policy, maxSteps: number): ScheduledRun {
+/** `deadline`: a Date.now() time after which the run ends as a wall-clock timeout */
+export function schedule(machine: Machine, policy: Policy, maxSteps: number, deadline?: number): ScheduledRun {
   const log = new DecisionLog();
   const then = policy.then ?? 'np';
   // one view, refilled for every decision: this loop runs once per step in lockstep
@@ -37,9 +44,16 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number): Sc
   const masks = [0, 0, 0, 0];
   const end = (verdict: Verdict): ScheduledRun => ({ verdict, schedule: () => log.toSchedule(then), switches: log.switches });
   const waiting = machine.waiting;
+  let sinceClock = 0;
+  let clockSteps = 0;
   for (;;) {
     if (machine.ended) return end('running');
     if (machine.steps >= maxSteps) return end('timeout');
+    if (deadline !== undefined && (++sinceClock >= CLOCK_DECISIONS || machine.steps - clockSteps >= CLOCK_STEPS)) {
+      sinceClock = 0;
+      clockSteps = machine.steps;
+      if (Date.now() >= deadline) return end('wall-clock');
+    }
     waiting.wakeSleepers();
     // the lists change rarely: compare as bit masks, rebuild only when they do
     let ready = 0;

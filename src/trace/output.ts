@@ -23,12 +23,24 @@ export interface ByteSink {
   abort(): void;
 }
 
-/** a file descriptor the caller owns (stdout): written to, never closed */
+/**
+ * A file descriptor the caller owns (stdout): written to, never closed. A
+ * non-blocking pipe may refuse a write for now (EAGAIN: try again); a reader
+ * that went away (EPIPE, `| head`) ends the trace, not the run.
+ */
 export class FdSink implements ByteSink {
+  private closed = false;
   constructor(private readonly fd: number) {}
   write(chunk: Uint8Array): void {
-    let off = 0;
-    while (off < chunk.length) off += writeSync(this.fd, chunk, off);
+    for (let off = 0; off < chunk.length && !this.closed;) {
+      try {
+        off += writeSync(this.fd, chunk, off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') this.closed = true;
+        else if (code !== 'EAGAIN') throw e;
+      }
+    }
   }
   finish(): void {}
   abort(): void {}

@@ -474,6 +474,30 @@ static void state_hash(pl_core *c, uint32_t *out) {
   out[O_HASH_HI] = (uint32_t)(h >> 32);
 }
 
+/*
+ * Never-written RAM is zeros, and a zero word in ARM state is
+ * `andeq r0, r0, r0`: whether or not EQ holds it changes nothing but the PC.
+ * Unicorn would translate a fresh block at every step there (a lockstep turn
+ * is one instruction, each at a new PC, and a block runs on to the end of the
+ * page: ~0.3 ms and kilobytes of host code a step), so zero words are
+ * retired here, with the same stops and fetch log as on_code gives them.
+ * Thumb's zero halfword (`movs r0, r0`) sets flags and is left to Unicorn.
+ */
+static uint32_t skip_zeros(pl_core *c, uint32_t pc, uint32_t cpsr) {
+  if ((cpsr & 0x20) || (c->flags & F_IRQ_WATCH) || (pc & 3)) return pc;
+  pl_region *r = find(c->bus, pc);
+  while (r && pc - r->base + 4 <= r->size && c->retired < c->budget && pc != c->until
+         && c->log_len + LOG_RESERVE <= c->log_cap) {
+    uint32_t w;
+    memcpy(&w, r->host + (pc - r->base), 4);
+    if (w != 0) break;
+    if (c->flags & F_LOG_FETCH) log3(c, EV_FETCH | (4u << 8), pc, 0);
+    c->out[O_RETIRED] = ++c->retired;
+    pc += 4;
+  }
+  return pc;
+}
+
 /* run core c for at most `budget` instructions, stopping before `until`
    (1 = never: no instruction is at an odd address); out[] as the enums above */
 int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out) {
@@ -490,12 +514,18 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   /* changes made between runs (trapped instructions, exception entry) are
      TypeScript's own: they are not the next instruction's */
   if (flags & F_LOG_REGS) read_regs(c, c->regs);
-  if (budget > 0) {
+  /* zero words change no register: they log no deltas */
+  uint32_t from = pc;
+  pc = skip_zeros(c, pc, cpsr);
+  if (pc != from) uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
+  if (c->retired < budget) {
     /* Unicorn takes the Thumb state from bit 0 of the start address */
     e = uc_emu_start(c->uc, pc | ((cpsr >> 5) & 1), 0xFFFFFFFFull, 0, 0);
     uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
     cpsr = read_cpsr(c->uc);
     if ((flags & F_LOG_REGS) && c->retired) log_reg_deltas(c);
+  } else if (pc != from) {
+    c->reason = STOP_BUDGET;
   }
   out[O_ERR] = e;
   out[O_REASON] = e ? STOP_ERROR : (uint32_t)c->reason;

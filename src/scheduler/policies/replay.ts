@@ -10,6 +10,8 @@ import { type Decision, formatDecision, type Schedule } from '../schedule.js';
 
 export class ReplayPolicy implements Policy {
   private at = 0;
+  /** further repetitions left of the repeat entry being replayed (its pattern ends just before it) */
+  private left: number | undefined;
   readonly untilVisible = true;
   constructor(
     readonly schedule: Schedule,
@@ -29,8 +31,22 @@ export class ReplayPolicy implements Policy {
   private diverge(d: Decision, v: SchedulerView, why: string): never {
     throw new ReplayDivergence(`${this.source}: decision ${this.at + 1} (${formatDecision(d)}) does not fit this run: ${why} at step ${v.step}`);
   }
+  /** the decision at the cursor, following repeat entries back to their pattern (and moving the cursor, unless peeking) */
+  private current(peek = false): Decision | undefined {
+    let at = this.at;
+    let left = this.left;
+    for (;;) {
+      const d = this.schedule.decisions[at];
+      if (!d || !('repeat' in d)) {
+        if (!peek) { this.at = at; this.left = left; }
+        return d;
+      }
+      left ??= d.repeat;
+      if (left > 0) { left--; at -= d.period; } else { left = undefined; at++; }
+    }
+  }
   next(v: SchedulerView): Decision {
-    const d = this.schedule.decisions[this.at];
+    const d = this.current();
     if (!d) {
       const r = this.rest.next(v);
       return 'core' in r ? { ...r, visible: r.visible ?? this.rest.untilVisible } : r;
@@ -58,7 +74,7 @@ export class ReplayPolicy implements Policy {
   }
   /** np's turn for `core`, ending exactly where the next switch token wants it */
   private capped(core: number, v: SchedulerView): Decision {
-    const next = this.schedule.decisions[this.at];
+    const next = this.current(true);
     let steps = TURN;
     if (next && 'at' in next && next.at !== 'start' && next.at.core === core) {
       steps = next.at.count - v.retired[core]!;
