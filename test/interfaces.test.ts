@@ -26,7 +26,7 @@ describe('the C/TypeScript stepper interface', () => {
     expect(() => checkLayout('lib.so', serve(want))).not.toThrow();
     expect(() => checkLayout('lib.so', serve([1, ...want.slice(1)]))).toThrow(/lib\.so speaks stepper ABI 1, this penlab needs 4/);
     const moved = [...want];
-    moved[1 + Out.Writes] = 42;
+    moved[1 + Out.SeenWrites] = 42;
     expect(() => checkLayout('lib.so', serve(moved))).toThrow(/differs from native\.ts at entry 19/);
     expect(() => checkLayout('lib.so', serve(want.slice(0, -1)))).toThrow(/differs/);
   });
