@@ -13,4 +13,4 @@ export { Schedule } from './scheduler/schedule.js';
 export { parsePolicy, type Policy } from './scheduler/policies.js';
 export { InputError, ReplayDivergence } from './errors.js';
 export { formatRun, formatExplore, formatDemo } from './report/human.js';
-export { penlabMatchers } from './testing/matchers.js';
+export { penlabMatchers, type ClobberExpectation, type SafeExpectation } from './testing/matchers.js';

@@ -20,6 +20,7 @@ import { parseFilters, parseWindowEdge } from './trace/filter.js';
 import { TRACE_FORMATS, type TraceFormat } from './trace/formats.js';
 import { openTrace } from './trace/output.js';
 import { TraceRecorder } from './trace/recorder.js';
+import { runCommand } from './report/command.js';
 import { writeFileAtomic } from './report/files.js';
 
 export type { CoreReport, HazardReport, Outcome, RunResult } from './report/result.js';
@@ -118,7 +119,10 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
     if (o.saveSchedule) {
       writeFileAtomic(o.saveSchedule, schedule().toFile({ firmware: path, outcome: result.outcome, steps: result.steps }));
     }
-    return result;
+    // deterministic: the spec and options run it again exactly; a replay file is what the user kept
+    const followed = spec.startsWith('replay:') ? spec.slice('replay:'.length) : undefined;
+    const replayFile = o.saveSchedule ?? followed;
+    return { ...result, command: runCommand(path, spec, o), ...(replayFile ? { replayFile } : {}) };
   } catch (e) {
     trace?.abort();
     throw e;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { initDisassembler } from '../disasm.js';
 import { ensureDir, writeFileAtomic } from '../report/files.js';
+import { runCommand } from '../report/command.js';
 import { RecentInstructions } from '../report/recent.js';
 import type { ExploreResult, FailureReport, Strategy } from '../report/result.js';
 import { DEFAULT_MAX_STEPS, type RunOptions, validateRunOptions } from '../run.js';
@@ -181,7 +182,7 @@ async function exploreWith(
       ...(shrunk ? { shrunk: `from ${new Schedule(decisions).switches} to ${schedule.switches} switches in ${shrunk.attempts} runs` } : {}),
     }));
     failures.push({
-      outcome, replay: file,
+      outcome, replay: file, command: runCommand(path, `replay:${file}`, runOpts),
       ...(result.hazards[0] ? { hazard: result.hazards[0] } : {}),
       ...(result.message ? { message: result.message } : {}),
       switches: schedule.switches,
