@@ -52,6 +52,11 @@ export interface RunOptions extends CheckOptions {
 
 export const DEFAULT_MAX_STEPS = 10_000_000;
 
+/** the `penlab run` command that runs `firmware` under `spec` with these options again */
+export function commandFor(firmware: string, spec: string, o: RunOptions): string {
+  return runCommand(firmware, spec, { ...o, maxSteps: o.maxSteps === DEFAULT_MAX_STEPS ? undefined : o.maxSteps });
+}
+
 export function boardFor(o: { cores?: number; dramSize?: number }): Board {
   const cores = o.cores ?? 2;
   if (!Number.isInteger(cores) || cores < 1 || cores > MAX_CORES) throw new InputError(`--cores ${cores}: must be 1 to ${MAX_CORES}`);
@@ -122,7 +127,7 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
     // deterministic: the spec and options run it again exactly; a replay file is what the user kept
     const followed = spec.startsWith('replay:') ? spec.slice('replay:'.length) : undefined;
     const replayFile = o.saveSchedule ?? followed;
-    return { ...result, command: runCommand(path, spec, o), ...(replayFile ? { replayFile } : {}) };
+    return { ...result, command: commandFor(path, spec, o), ...(replayFile ? { replayFile } : {}) };
   } catch (e) {
     trace?.abort();
     throw e;

@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { initDisassembler } from '../disasm.js';
 import { ensureDir, writeFileAtomic } from '../report/files.js';
-import { runCommand } from '../report/command.js';
 import { RecentInstructions } from '../report/recent.js';
 import type { ExploreResult, FailureReport, Strategy } from '../report/result.js';
-import { DEFAULT_MAX_STEPS, type RunOptions, validateRunOptions } from '../run.js';
+import { commandFor, DEFAULT_MAX_STEPS, type RunOptions, validateRunOptions } from '../run.js';
 import { Schedule } from '../scheduler/schedule.js';
 import { exhaustive } from './exhaustive.js';
 import { type Executor, LocalExecutor, WorkerPool } from './pool.js';
@@ -182,7 +181,7 @@ async function exploreWith(
       ...(shrunk ? { shrunk: `from ${new Schedule(decisions).switches} to ${schedule.switches} switches in ${shrunk.attempts} runs` } : {}),
     }));
     failures.push({
-      outcome, replay: file, command: runCommand(path, `replay:${file}`, runOpts),
+      outcome, replay: file, command: commandFor(path, `replay:${file}`, runOpts),
       ...(result.hazards[0] ? { hazard: result.hazards[0] } : {}),
       ...(result.message ? { message: result.message } : {}),
       switches: schedule.switches,
