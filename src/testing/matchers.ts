@@ -86,7 +86,7 @@ function describeExploration(r: ExploreResult, only?: (f: FailureReport) => bool
 
 function completeness(r: ExploreResult): string {
   if (r.complete === true) return ', complete';
-  if (r.complete === false) return ', not complete: cut short';
+  if (r.complete === false) return ', not complete';
   return ', a sample';
 }
 
