@@ -59,7 +59,7 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,

@@ -69,7 +69,7 @@ enum {
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 4u
+#define PL_ABI_VERSION 5u
 
 typedef struct {
   uint32_t base, size, first_page;
