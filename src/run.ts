@@ -20,6 +20,7 @@ import { parseFilters, parseWindowEdge } from './trace/filter.js';
 import { TRACE_FORMATS, type TraceFormat } from './trace/formats.js';
 import { openTrace } from './trace/output.js';
 import { TraceRecorder } from './trace/recorder.js';
+import { runCommand } from './report/command.js';
 import { checkOutputFile, writeFileAtomic } from './report/files.js';
 import { ReplayPolicy } from './scheduler/policies/replay.js';
 
@@ -57,6 +58,11 @@ export interface RunOptions extends CheckOptions {
 }
 
 export { DEFAULT_MAX_STEPS } from './limits.js';
+
+/** the `penlab run` command that runs `firmware` under `spec` with these options again */
+export function commandFor(firmware: string, spec: string, o: RunOptions): string {
+  return runCommand(firmware, spec, { ...o, maxSteps: o.maxSteps === DEFAULT_MAX_STEPS ? undefined : o.maxSteps });
+}
 
 export function boardFor(o: { cores?: number; dramSize?: number }): Board {
   const cores = o.cores ?? 2;
@@ -141,7 +147,10 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
       taken.firmwareSha256 = sha;
       writeFileAtomic(o.saveSchedule, taken.toFile({ firmware: path, outcome: result.outcome, steps: result.steps }));
     }
-    return result;
+    // deterministic: the spec and options run it again exactly; a replay file is what the user kept
+    const followed = spec.startsWith('replay:') ? spec.slice('replay:'.length) : undefined;
+    const replayFile = o.saveSchedule ?? followed;
+    return { ...result, command: commandFor(path, spec, o), ...(replayFile ? { replayFile } : {}) };
   } catch (e) {
     trace?.abort();
     throw e;

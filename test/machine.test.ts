@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MachineEvent } from '../src/machine/events.js';
-import { run } from './helpers.js';
+import { fw, run } from './helpers.js';
 
 const PINGPONG = 'ping 1\npong 1\nping 2\npong 2\nping 3\npong 3\nping 4\npong 4\nping 5\npong 5\npingpong ok\n';
 
@@ -143,7 +143,10 @@ describe('schedules', () => {
     const a = await run('wfe-sev', { schedule: 'random:7', saveSchedule: file });
     expect(readFileSync(file, 'utf8')).toMatch(/^# penlab schedule v1/);
     const b = await run('wfe-sev', { schedule: `replay:${file}` });
-    expect({ ...b, schedule: a.schedule }).toEqual(a);
+    // the same run; only how it was asked for differs
+    expect({ ...b, schedule: a.schedule, command: a.command }).toEqual(a);
+    expect(b.command).toBe(`penlab run ${fw('wfe-sev')} --schedule replay:${file}`);
+    expect(b.replayFile).toBe(file);
   });
 
   it('is deterministic: the same schedule gives the same result', async () => {

@@ -14,7 +14,7 @@ import { DEFAULT_CONSOLE_LIMIT } from '../machine/console.js';
 import { prepareOutputDir, writeFileAtomic } from '../report/files.js';
 import { RecentInstructions } from '../report/recent.js';
 import type { ExploreResult, FailureReport, Strategy } from '../report/result.js';
-import { DEFAULT_MAX_STEPS, firmwareSha256, type RunOptions, validateRunOptions } from '../run.js';
+import { commandFor, DEFAULT_MAX_STEPS, firmwareSha256, type RunOptions, validateRunOptions } from '../run.js';
 import { Schedule } from '../scheduler/schedule.js';
 import { exhaustive } from './exhaustive.js';
 import { type Executor, LocalExecutor, WorkerPool } from './pool.js';
@@ -196,7 +196,7 @@ async function exploreWith(
       ...(shrunk ? { shrunk: `from ${new Schedule(decisions).switches} to ${schedule.switches} switches in ${shrunk.attempts} runs` } : {}),
     }));
     failures.push({
-      outcome, replay: file,
+      outcome, replay: file, command: commandFor(path, `replay:${file}`, runOpts),
       ...(result.hazards[0] ? { hazard: result.hazards[0] } : {}),
       ...(result.message ? { message: result.message } : {}),
       switches: schedule.switches,

@@ -223,6 +223,7 @@ export class Machine implements BoardHost {
   /** Back to the state right after loading, touching only what a run changed. */
   reset(): void {
     this.bus.restoreDirtyPages(this.pristine);
+    this.bus.native.forgetReaders();
     for (const [i, core] of this.cores.entries()) {
       if (core.native.translations.blocks > (this.options.engineBlockBudget ?? ENGINE_BLOCK_BUDGET)) core.reopen(this.bus, this.initial[i]!);
       core.native.restoreContext(this.initial[i]!);

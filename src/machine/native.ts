@@ -35,7 +35,7 @@ export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, 
 export const Out = {
   Err: 0, Reason: 1, Retired: 2, Pc: 3, Cpsr: 4, LogLen: 5, Trap: 6, TrapWord: 7,
   BadAddr: 8, BadType: 9, HashLo: 10, HashHi: 11, Intno: 12, TrapSize: 13,
-  LastAddr: 14, LastSize: 15, LastValue: 16, LastWrite: 17, Writes: 18, Count: 19,
+  LastAddr: 14, LastSize: 15, LastValue: 16, LastWrite: 17, SeenWrites: 18, Count: 19,
 } as const;
 
 /**
@@ -60,12 +60,12 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
     Out.Err, Out.Reason, Out.Retired, Out.Pc, Out.Cpsr, Out.LogLen, Out.Trap, Out.TrapWord, Out.BadAddr, Out.BadType,
-    Out.HashLo, Out.HashHi, Out.Intno, Out.TrapSize, Out.LastAddr, Out.LastSize, Out.LastValue, Out.LastWrite, Out.Writes, Out.Count,
+    Out.HashLo, Out.HashHi, Out.Intno, Out.TrapSize, Out.LastAddr, Out.LastSize, Out.LastValue, Out.LastWrite, Out.SeenWrites, Out.Count,
     Stop.Budget, Stop.Trap, Stop.Shared, Stop.Mmio, Stop.Irq, Stop.LogFull, Stop.Error, Stop.Intr, Stop.Until,
     Trap.None, Trap.Mpidr, Trap.Wfe, Trap.Wfi, Trap.Sev, Trap.Svc, Trap.Yield,
     RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash, RunFlag.LogRegs,
@@ -120,6 +120,8 @@ function loadLibraries() {
     busSetAllShared: pl.func('void pl_bus_set_all_shared(void *b, int all)'),
     busPageDirty: pl.func('void *pl_bus_page_dirty(void *b)'),
     busEpochPtr: pl.func('void *pl_bus_epoch_ptr(void *b)'),
+    busSeenEpochPtr: pl.func('void *pl_bus_seen_epoch_ptr(void *b)'),
+    busForgetReaders: pl.func('void pl_bus_forget_readers(void *b)'),
     busBump: pl.func('void pl_bus_bump(void *b)'),
     busHostWrote: pl.func('void pl_bus_host_wrote(void *b, uint32_t a, uint32_t len)'),
     busFree: pl.func('void pl_bus_free(void *b)'),
@@ -159,18 +161,20 @@ export class HostRam {
   }
 }
 
-/** The native half of the bus: RAM regions, per-page flags, the write epoch. */
+/** The native half of the bus: RAM regions, per-page flags, the write epochs, who read which word. */
 export class NativeBus {
   readonly ptr: Ptr;
   private disposed = false;
   /** bit per RAM word (global offset / 4): accesses are scheduling points, unless allShared */
   wordShared!: Uint8Array;
   pageDirty!: Uint8Array;
-  /** the epoch word itself, read without a native call */
+  /** the epoch words themselves, read without a native call */
   private readonly epochWord: Uint32Array;
+  private readonly seenEpochWord: Uint32Array;
   constructor() {
     this.ptr = native().busNew();
     this.epochWord = new Uint32Array(koffi.view(native().busEpochPtr(this.ptr), 4));
+    this.seenEpochWord = new Uint32Array(koffi.view(native().busSeenEpochPtr(this.ptr), 4));
   }
   addRam(ram: HostRam): void {
     if (native().busAddRam(this.ptr, ram.base, ram.size, ram.ptr) !== 0) {
@@ -183,8 +187,17 @@ export class NativeBus {
   set allShared(all: boolean) {
     native().busSetAllShared(this.ptr, all ? 1 : 0);
   }
+  /** changes with every RAM value change and device state change */
   get epoch(): number {
     return this.epochWord[0]!;
+  }
+  /** changes only with what another core could see: a RAM word some other core read or runs, a shared word, a device */
+  get seenEpoch(): number {
+    return this.seenEpochWord[0]!;
+  }
+  /** a new run: no core has read any word yet (the seen-write rule starts afresh) */
+  forgetReaders(): void {
+    native().busForgetReaders(this.ptr);
   }
   bump(): void {
     native().busBump(this.ptr);

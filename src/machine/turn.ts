@@ -110,7 +110,7 @@ export class TurnRunner {
       const reason = o[Out.Reason]!;
       if (retired) {
         const read = untilVisible ? this.pollRead(o, run.deviceRead) : undefined;
-        m.waiting.note(id, o[Out.Writes]! > 0 || run.deviceWrites > 0, read, hash ? o[Out.HashHi]! * 0x100000000 + o[Out.HashLo]! : undefined);
+        m.waiting.note(id, o[Out.SeenWrites]! > 0 || run.deviceWrites > 0, read, hash ? o[Out.HashHi]! * 0x100000000 + o[Out.HashLo]! : undefined);
       }
       if (m.raiseDeviceFault()) break;
       if (reason === Stop.Error) {

@@ -18,7 +18,7 @@ import type { Core } from './core.js';
 import type { EventStream } from './events.js';
 import type { Gic } from './devices/gic.js';
 
-/** a read a core's turn ended at: RAM (size > 0, re-checkable) or a device register (epoch-bound) */
+/** a read a core's turn ended at: RAM (size > 0, re-checkable) or a device register (bound to the seen epoch) */
 export interface Poll {
   address: number;
   size: number;
@@ -89,7 +89,7 @@ export class Waiting {
     if (this.isRepeating(id)) return true;
     const p = this.spin[id]!.polling;
     if (!p) return false;
-    if (p.size === 0) return p.epoch === this.bus.native.epoch;
+    if (p.size === 0) return p.epoch === this.bus.native.seenEpoch;
     const now = p.size === 4 ? this.bus.readU32(p.address) : p.size === 2 ? this.bus.readU16(p.address) : this.bus.readU8(p.address);
     return now === p.value;
   }
@@ -100,15 +100,21 @@ export class Waiting {
     return s.repeating && s.epoch === this.bus.native.epoch;
   }
 
-  /** the memory epoch now: a poll of a device register holds while it is unchanged */
+  /**
+   * The seen epoch now: a poll of a device register holds while it is
+   * unchanged (nothing another core could see has changed: a counter only its
+   * own core reads does not move it).
+   */
   get epoch(): number {
-    return this.bus.native.epoch;
+    return this.bus.native.seenEpoch;
   }
 
   /**
-   * What core `id`'s last native run did: a write that changed memory or a
-   * device ends polling; a repeated read starts it; the register-state hash
-   * (when one was taken) feeds livelock.
+   * What core `id`'s last native run did: a write another core can see (a
+   * RAM value some other core has read, a shared word, code another core ran,
+   * any device write) ends polling, while a counter only this core reads does
+   * not: a bounded wait is still a wait. A repeated read starts polling; the
+   * register-state hash (when one was taken) feeds livelock.
    */
   note(id: number, wrote: boolean, read: Poll | undefined, hash: number | undefined): void {
     const s = this.spin[id]!;

@@ -41,7 +41,7 @@ export function formatExplore(r: ExploreResult): string {
       lines.push(`  step ${h.step}: core ${h.writer.core} at ${h.writer.symbol} wrote ${h.address} (${h.addressSymbol}${h.instruction ? `: ${h.instruction}` : ''}); core ${h.victim.core} at ${h.victim.symbol}`);
     }
     if (f.message) lines.push(`  ${f.message}`);
-    lines.push(`  penlab run ${r.firmware} --schedule replay:${f.replay}`);
+    lines.push(`  ${f.command}`);
     for (const c of f.lastInstructions) {
       lines.push(`  core ${c.core} last ran:`);
       for (const l of c.lines) lines.push(`    ${l}`);

@@ -46,6 +46,10 @@ export interface RunResult {
   /** context switches the run made */
   switches: number;
   message?: string;
+  /** runFirmware: the `penlab run` command line that runs this again, exactly */
+  command?: string;
+  /** runFirmware: the replay file of this run's decisions (saveSchedule, or the replay:FILE it followed) */
+  replayFile?: string;
 }
 
 export type Strategy = 'random' | 'pct' | 'exhaustive';
@@ -54,6 +58,8 @@ export interface FailureReport {
   outcome: string;
   /** replay file: `penlab run FIRMWARE --schedule replay:FILE` reproduces the failure */
   replay: string;
+  /** that command, with the run options the exploration used */
+  command: string;
   hazard?: HazardReport;
   message?: string;
   /** context switches in the (shrunk) replay schedule */

@@ -15,6 +15,12 @@
  * that touched a device or a RAM word TypeScript marked shared, so a scheduler can
  * switch cores exactly where another core could observe a difference.
  *
+ * It also tells a core's progress from its waiting: per RAM word it keeps
+ * which cores have read it in this run, and counts a write as one others can
+ * see (O_SEEN_WRITES, the seen epoch) only if it changes a word another core
+ * has read, a word TypeScript marked shared, or code another engine has
+ * translated. A wait that advances a counter on its own stack is still a wait.
+ *
  * It also keeps the shared bus coherent for code: Unicorn engines do not see
  * each other's writes in their translation caches, so a write to a 16-byte
  * chunk that another engine has translated queues the written range for
@@ -59,11 +65,11 @@ enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, 
 enum {
   O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD,
   O_BAD_ADDR, O_BAD_TYPE, O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE,
-  O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_WRITES, O_COUNT
+  O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_COUNT
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 4u
+#define PL_ABI_VERSION 5u
 
 typedef struct {
   uint32_t base, size, first_page;
@@ -80,6 +86,9 @@ typedef struct pl_bus {
   int all_shared;       /* ...unless every RAM access is one (the default) */
   uint8_t *page_dirty;  /* per page: written since TS last cleared it (run reset) */
   uint32_t epoch;       /* bumped whenever RAM changes value */
+  uint32_t seen_epoch;  /* bumped when a change is one another core can see (RAM or device) */
+  uint8_t *word_readers; /* per RAM word: bit per core that read it this run (lazily committed) */
+  uint8_t *reader_pages; /* per page: some word of it has reader bits (what a reset clears) */
   struct pl_core *cores[MAX_CORES];
   int ncores;
 } pl_bus;
@@ -96,7 +105,7 @@ typedef struct pl_core {
   struct { uint32_t start, end; } stale[STALE_CAP]; /* ranges to drop from its cache before it runs */
   uint32_t nstale;
   int stale_all;         /* too many ranges: drop every page it executed from */
-  uint32_t last_addr, last_size, last_value, last_write, writes;
+  uint32_t last_addr, last_size, last_value, last_write, seen_writes;
   uint32_t *out;         /* pl_run's out[]: retired and log length kept current for device callbacks */
   uint32_t flags, budget, retired, until;
   int stop_after, reason;
@@ -265,17 +274,46 @@ static void queue_stale(pl_core *o, uint32_t a, uint32_t len) {
   o->nstale++;
 }
 
-/* a write to [g, g+size) of RAM (global offsets) at address a: other engines that translated it drop it */
-static void written(pl_core *c, uint32_t g, uint32_t a, uint32_t size) {
+/* a write to [g, g+size) of RAM (global offsets) at address a: other engines that translated it
+   drop it. Returns whether any had: another core ran that code. */
+static int written(pl_core *c, uint32_t g, uint32_t a, uint32_t size) {
   pl_bus *b = c->bus;
   uint32_t first = g >> CHUNK_SHIFT, last = (g + size - 1) >> CHUNK_SHIFT;
+  int hit = 0;
   for (int i = 0; i < b->ncores; i++) {
     pl_core *o = b->cores[i];
     if (o == c) continue; /* an engine sees its own writes to code */
     for (uint32_t ch = first; ch <= last; ch++) {
-      if (o->exec_chunks[ch >> 3] & (1u << (ch & 7))) { queue_stale(o, a, size); break; }
+      if (o->exec_chunks[ch >> 3] & (1u << (ch & 7))) { queue_stale(o, a, size); hit = 1; break; }
     }
   }
+  return hit;
+}
+
+static inline int word_bit(const uint8_t *bits, uint32_t w) {
+  return bits[w >> 3] & (1u << (w & 7));
+}
+
+/* core c read the words of [g, g+size) (global offsets) */
+static inline void note_readers(pl_core *c, uint32_t g, uint32_t size) {
+  pl_bus *b = c->bus;
+  uint8_t me = (uint8_t)(1u << c->id);
+  for (uint32_t w = g >> 2; w <= (g + size - 1) >> 2; w++) {
+    if (b->word_readers[w] & me) continue;
+    b->word_readers[w] |= me;
+    b->reader_pages[w >> (PAGE_SHIFT - 2)] = 1;
+  }
+}
+
+/* another core could see a change to [g, g+size): it read a word of it, or TS marked one shared */
+static inline int seen_by_others(pl_core *c, uint32_t g, uint32_t size) {
+  pl_bus *b = c->bus;
+  uint8_t others = (uint8_t)~(1u << c->id);
+  for (uint32_t w = g >> 2; w <= (g + size - 1) >> 2; w++) {
+    if (b->word_readers[w] & others) return 1;
+    if (!b->all_shared && word_bit(b->word_shared, w)) return 1;
+  }
+  return 0;
 }
 
 static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
@@ -292,22 +330,28 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
   c->last_addr = a;
   c->last_size = (uint32_t)size;
   c->last_write = type == UC_MEM_WRITE;
+  uint32_t g = global_off(r, a);
   if (type == UC_MEM_WRITE) {
     b->page_dirty[pg] = b->page_dirty[pg_end] = 1;
-    written(c, global_off(r, a), a, (uint32_t)size);
+    int ran = written(c, g, a, (uint32_t)size);
     uint64_t v = (uint64_t)value;
-    if (memcmp(r->host + off, &v, (size_t)size) != 0) { b->epoch++; c->writes++; }
+    if (memcmp(r->host + off, &v, (size_t)size) != 0) {
+      b->epoch++;
+      /* progress is a change another core can see; a counter on our own stack is not */
+      if (ran || seen_by_others(c, g, (uint32_t)size)) { b->seen_epoch++; c->seen_writes++; }
+    }
     c->last_value = (uint32_t)v;
     if (c->flags & F_LOG_ACCESS) log3(c, EV_WRITE | ((uint32_t)size << 8), a, (uint32_t)v);
   } else {
     uint32_t v = 0;
     memcpy(&v, r->host + off, size > 4 ? 4 : (size_t)size);
     c->last_value = v;
+    note_readers(c, g, (uint32_t)size);
     if (c->flags & F_LOG_ACCESS) log3(c, EV_READ | ((uint32_t)size << 8), a, v);
   }
   if (c->flags & F_STOP_SHARED) {
-    uint32_t w0 = global_off(r, a) >> 2, w1 = (global_off(r, a) + size - 1) >> 2;
-    if (b->all_shared || (b->word_shared[w0 >> 3] & (1u << (w0 & 7))) || (b->word_shared[w1 >> 3] & (1u << (w1 & 7))))
+    uint32_t w0 = g >> 2, w1 = (g + size - 1) >> 2;
+    if (b->all_shared || word_bit(b->word_shared, w0) || word_bit(b->word_shared, w1))
       c->stop_after = STOP_SHARED;
   }
 }
@@ -346,11 +390,15 @@ int pl_bus_add_ram(pl_bus *b, uint32_t base, uint32_t size, void *host) {
   pl_region *r = &b->r[b->nr++];
   r->base = base; r->size = size; r->host = host; r->first_page = b->npages;
   b->npages += size >> PAGE_SHIFT;
-  free(b->word_shared); free(b->page_dirty);
+  free(b->word_shared); free(b->page_dirty); free(b->reader_pages);
+  pl_free(b->word_readers, (b->npages - (size >> PAGE_SHIFT)) << (PAGE_SHIFT - 2));
   b->word_shared = calloc((size_t)b->npages << (PAGE_SHIFT - 5), 1);
   b->all_shared = 1;
   b->page_dirty = calloc(b->npages, 1);
-  return 0;
+  /* a byte per word of all RAM, committed only where cores read */
+  b->word_readers = pl_alloc(b->npages << (PAGE_SHIFT - 2));
+  b->reader_pages = calloc(b->npages, 1);
+  return b->word_readers && b->word_shared && b->page_dirty && b->reader_pages ? 0 : -1;
 }
 
 uint32_t pl_bus_npages(pl_bus *b) { return b->npages; }
@@ -358,7 +406,17 @@ uint8_t *pl_bus_word_shared(pl_bus *b) { return b->word_shared; }
 void pl_bus_set_all_shared(pl_bus *b, int all) { b->all_shared = all; }
 uint8_t *pl_bus_page_dirty(pl_bus *b) { return b->page_dirty; }
 uint32_t *pl_bus_epoch_ptr(pl_bus *b) { return &b->epoch; }
-void pl_bus_bump(pl_bus *b) { b->epoch++; }
+uint32_t *pl_bus_seen_epoch_ptr(pl_bus *b) { return &b->seen_epoch; }
+void pl_bus_bump(pl_bus *b) { b->epoch++; b->seen_epoch++; }
+
+/* a new run: no core has read anything yet */
+void pl_bus_forget_readers(pl_bus *b) {
+  for (uint32_t pg = 0; pg < b->npages; pg++) {
+    if (!b->reader_pages[pg]) continue;
+    memset(b->word_readers + ((size_t)pg << (PAGE_SHIFT - 2)), 0, 1u << (PAGE_SHIFT - 2));
+    b->reader_pages[pg] = 0;
+  }
+}
 
 /* the host wrote [a, a+len): no engine may keep translating the old bytes.
    Only the 16-byte chunks an engine translated are queued, so a reset that
@@ -377,11 +435,14 @@ void pl_bus_host_wrote(pl_bus *b, uint32_t a, uint32_t len) {
     }
   }
   b->epoch++;
+  b->seen_epoch++;
 }
 
 void pl_bus_free(pl_bus *b) {
   if (!b) return;
-  free(b->word_shared); free(b->page_dirty); free(b);
+  free(b->word_shared); free(b->page_dirty); free(b->reader_pages);
+  pl_free(b->word_readers, b->npages << (PAGE_SHIFT - 2));
+  free(b);
 }
 
 /* ---- cores ---- */
@@ -502,7 +563,7 @@ static uint32_t skip_zeros(pl_core *c, uint32_t pc, uint32_t cpsr) {
    (1 = never: no instruction is at an odd address); out[] as the enums above */
 int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out) {
   if (c->nstale || c->stale_all) drop_stale(c);
-  c->last_addr = c->last_size = c->last_value = c->last_write = c->writes = 0;
+  c->last_addr = c->last_size = c->last_value = c->last_write = c->seen_writes = 0;
   c->out = out;
   out[O_RETIRED] = out[O_LOG_LEN] = 0;
   c->budget = budget; c->flags = flags; c->until = until; c->retired = 0; c->stop_after = 0;
@@ -543,7 +604,7 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   out[O_LAST_SIZE] = c->last_size;
   out[O_LAST_VALUE] = c->last_value;
   out[O_LAST_WRITE] = c->last_write;
-  out[O_WRITES] = c->writes;
+  out[O_SEEN_WRITES] = c->seen_writes;
   if (flags & F_HASH) state_hash(c, out);
   return e;
 }
@@ -562,7 +623,7 @@ uint32_t pl_layout(uint32_t *dst, uint32_t cap) {
   const uint32_t v[] = {
     PL_ABI_VERSION,
     O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD, O_BAD_ADDR, O_BAD_TYPE,
-    O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE, O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_WRITES, O_COUNT,
+    O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE, O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_COUNT,
     STOP_BUDGET, STOP_TRAP, STOP_SHARED, STOP_MMIO, STOP_IRQ, STOP_LOG_FULL, STOP_ERROR, STOP_INTR, STOP_UNTIL,
     TRAP_NONE, TRAP_MPIDR, TRAP_WFE, TRAP_WFI, TRAP_SEV, TRAP_SVC, TRAP_YIELD,
     F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH, F_LOG_REGS,
