@@ -30,6 +30,8 @@ export function registerExplore(program: Command): void {
     .option('--max-steps <n>', 'step budget of each run', parseInteger('--max-steps', 1), DEFAULT_MAX_STEPS)
     .option('--safe <start:end>', 'extra safe region (repeatable)', parseRange)
     .option('--strict-code-sync', 'stale code includes bytes written by other cores')
+    .option('--clock-hz <hz>', 'virtual clock: instructions retired machine-wide per virtual second (default 100000000)', parseInteger('--clock-hz', 1))
+    .option('--fault-on-exception', 'an undefined instruction, BKPT or alignment fault ends a run as a fault')
     .option('--json', 'print one JSON document (shape in docs/cli.md)')
     .action(async (file: string, o) => {
       const bar = process.stderr.isTTY && !o.json
@@ -39,7 +41,7 @@ export function registerExplore(program: Command): void {
       const r = await explore(file, {
         strategy: o.strategy as Strategy, runs: o.runs, seed: o.seed, depth: o.depth, preemptions: o.preemptions,
         jobs: o.jobs, shard: o.shard, out: o.out, resume: o.resume, shrink: o.shrink,
-        run: { cores: o.cores, maxSteps: o.maxSteps, safe: o.safe, strictCodeSync: o.strictCodeSync },
+        run: { cores: o.cores, maxSteps: o.maxSteps, safe: o.safe, strictCodeSync: o.strictCodeSync, clockHz: o.clockHz, faultOnException: o.faultOnException },
         onProgress: (done, total, outcomes) => {
           if (!bar) return;
           const text = Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ');

@@ -30,7 +30,12 @@ export class Clock {
   skips = 0;
   private readonly sources: TimeSource[] = [];
 
-  constructor(readonly hz: number, private readonly step: () => number) {}
+  constructor(
+    readonly hz: number,
+    private readonly step: () => number,
+    /** a timer changed state by itself: polls and repeated loops may now end differently */
+    private readonly changed: () => void,
+  ) {}
 
   /** the cycle of the instruction executing now (between native runs: the next one) */
   get now(): number {
@@ -63,6 +68,7 @@ export class Clock {
         fired = true;
       }
     }
+    if (fired) this.changed();
     return fired;
   }
 

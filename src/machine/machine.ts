@@ -76,7 +76,7 @@ export class Machine implements BoardHost {
 
   constructor(readonly board: Board, readonly firmware: FirmwareImage, readonly options: MachineOptions = {}) {
     this.bus = new Bus(board);
-    this.clock = new Clock(board.clockHz, () => this.step);
+    this.clock = new Clock(board.clockHz, () => this.step, () => this.mutated());
     ({ gic: this.gic, devices: this.devices } = wireDevices(board, this.bus, this));
     this.bus.onDeviceError = (core, message) => {
       this.deviceFault ??= { core, message: `${message} at step ${this.step}` };
