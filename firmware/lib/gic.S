@@ -62,26 +62,3 @@ gic_sgir:
 
 	.ltorg
 
-@ gic_enable(r0 = interrupt id): give it the SGI priority, route an SPI
-@ to this core (a PPI is this core's already), and enable it.
-	.global	gic_enable
-	.type	gic_enable, %function
-gic_enable:
-	ldr	r1, =GICD_BASE
-	add	r2, r1, #GICD_IPRIORITYR
-	mov	r3, #GIC_PRIO_SGI
-	strb	r3, [r2, r0]
-	cmp	r0, #32
-	blo	1f
-	ldr	r3, [r1, #GICD_ITARGETSR]	@ byte 0: this core's own bit (banked)
-	add	r2, r1, #GICD_ITARGETSR
-	strb	r3, [r2, r0]
-1:	lsr	r2, r0, #5			@ ISENABLER word
-	and	r3, r0, #31
-	mov	r12, #1
-	lsl	r3, r12, r3
-	add	r1, r1, #GICD_ISENABLER
-	str	r3, [r1, r2, lsl #2]
-	bx	lr
-	.size	gic_enable, . - gic_enable
-	.ltorg

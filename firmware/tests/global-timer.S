@@ -93,6 +93,8 @@ irq_handler:
 	pop	{r4, pc}
 
 	.ltorg
+	.include "gic-enable.inc"
+
 	.data
 	.balign	4
 events:	.word	0

@@ -130,6 +130,8 @@ on_cpu1:
 	pop	{r4, pc}
 
 	.ltorg
+	.include "gic-enable.inc"
+
 	.data
 	.balign	4
 pt_events:	.word	0

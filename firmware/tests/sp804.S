@@ -97,6 +97,8 @@ irq_handler:
 1:	pop	{r4, pc}
 
 	.ltorg
+	.include "gic-enable.inc"
+
 	.data
 	.balign	4
 events:	.word	0

@@ -126,7 +126,11 @@ export class TurnRunner {
       if (m.raiseDeviceFault()) break;
       if (reason === Stop.Error) {
         const what = this.describeError(core, o);
-        if (o[Out.Err] !== UC.ERR_INSN_INVALID || !this.synchronous(core, 'undef', what)) break;
+        if (o[Out.Err] !== UC.ERR_INSN_INVALID) {
+          m.fault(id, what); // unmapped memory: QEMU reads zero there, penlab keeps it a fault (docs/board.md)
+          break;
+        }
+        if (!this.synchronous(core, 'undef', what)) break;
         continue;
       }
       if (reason === Stop.Intr) {
