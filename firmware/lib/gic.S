@@ -61,4 +61,3 @@ gic_sgir:
 	.size	gic_send_sgi, . - gic_send_sgi
 
 	.ltorg
-
