@@ -29,6 +29,8 @@ export class Clock {
   /** times the scheduler skipped ahead (bounded by the step budget: a timer that wakes no one cannot spin forever) */
   skips = 0;
   private readonly sources: TimeSource[] = [];
+  private next = Infinity;
+  private stale = true;
 
   constructor(
     readonly hz: number,
@@ -49,27 +51,33 @@ export class Clock {
   reset(): void {
     this.idle = 0;
     this.skips = 0;
+    this.stale = true;
   }
 
-  /** the earliest cycle any source changes at; Infinity if none is armed */
+  /** a timer's registers changed: its next event may have moved */
+  invalidate(): void {
+    this.stale = true;
+  }
+
+  /** the earliest cycle any source changes at; Infinity if none is armed (cached: asked before every native run) */
   nextEvent(): number {
-    let next = Infinity;
-    for (const s of this.sources) next = Math.min(next, s.nextEvent());
-    return next;
+    if (this.stale) {
+      let next = Infinity;
+      for (const s of this.sources) next = Math.min(next, s.nextEvent());
+      this.next = next;
+      this.stale = false;
+    }
+    return this.next;
   }
 
   /** Applies every change due by now; returns whether any source had one. */
   fireDue(): boolean {
     const now = this.now;
-    let fired = false;
-    for (const s of this.sources) {
-      if (s.nextEvent() <= now) {
-        s.advance(now);
-        fired = true;
-      }
-    }
-    if (fired) this.changed();
-    return fired;
+    if (this.nextEvent() > now) return false;
+    for (const s of this.sources) if (s.nextEvent() <= now) s.advance(now);
+    this.stale = true;
+    this.changed();
+    return true;
   }
 
   /** Every core sleeps: jump to the next event (if any) and apply it. */

@@ -65,6 +65,7 @@ export class PrivateTimers implements Device, TimeSource {
     return REGISTERS.read(this, core, offset, size);
   }
   write(core: number, offset: number, size: number, value: number): void {
+    this.clock.invalidate();
     this.advance(this.clock.now);
     REGISTERS.write(this, core, offset, size, value);
     this.advance(this.clock.now);

@@ -64,6 +64,7 @@ export class Sp804 implements Device, TimeSource {
     return REGISTERS.read(this, core, offset, size);
   }
   write(core: number, offset: number, size: number, value: number): void {
+    this.clock.invalidate();
     this.advance(this.clock.now);
     REGISTERS.write(this, core, offset, size, value);
     this.updateLine();
