@@ -36,6 +36,10 @@ export interface RunOptions extends CheckOptions {
   dramSize?: number;
   /** reopen an engine at a reset once it generated this many translation blocks (memory bound; results never depend on it) */
   engineBlockBudget?: number;
+  /** virtual clock rate: cycles (instructions retired machine-wide) per virtual second */
+  clockHz?: number;
+  /** an undefined instruction, BKPT or alignment fault ends the run as a fault instead of entering the vector */
+  faultOnException?: boolean;
   /** extra subscribers to the machine's event stream (traces, tests) */
   observers?: MachineObserver[];
   /** write a trace of the run here (`-`: stdout, and the CLI's report goes to stderr; `.gz`: compressed); docs/traces.md */
@@ -64,10 +68,12 @@ export function commandFor(firmware: string, spec: string, o: RunOptions): strin
   return runCommand(firmware, spec, { ...o, maxSteps: o.maxSteps === DEFAULT_MAX_STEPS ? undefined : o.maxSteps });
 }
 
-export function boardFor(o: { cores?: number; dramSize?: number }): Board {
+export function boardFor(o: { cores?: number; dramSize?: number; clockHz?: number }): Board {
   const cores = o.cores ?? 2;
   if (!Number.isInteger(cores) || cores < 1 || cores > MAX_CORES) throw new InputError(`--cores ${cores}: must be 1 to ${MAX_CORES}`);
-  return vexpressA9({ cores, dramSize: o.dramSize });
+  const hz = o.clockHz;
+  if (hz !== undefined && (!Number.isInteger(hz) || hz < 1 || hz > 1e12)) throw new InputError(`--clock-hz ${hz}: must be an integer from 1 to 10^12`);
+  return vexpressA9({ cores, dramSize: o.dramSize, clockHz: hz });
 }
 
 export function validateRunOptions(o: RunOptions): void {
@@ -90,6 +96,7 @@ export function firmwareSha256(image: FirmwareImage): string {
 export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machine {
   const machine = new Machine(boardFor(o), image, {
     continueAfterHazard: o.continueAfterHazard, engineBlockBudget: o.engineBlockBudget, consoleLimit: o.consoleLimit,
+    faultOnException: o.faultOnException,
   });
   attachChecks(machine, o);
   for (const obs of o.observers ?? []) machine.events.subscribe(obs);

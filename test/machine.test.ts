@@ -115,11 +115,11 @@ describe('cores', () => {
     expect(r.console).toContain('cpu1 stores 2');
   });
 
-  it('reports a failing semihosting exit, an undefined instruction and an unmapped access', async () => {
+  it('reports a failing semihosting exit, an undefined instruction under --fault-on-exception and an unmapped access', async () => {
     const fail = await run('exit-failure');
     expect(fail.outcome).toBe('exit-failure');
     expect(fail.exitCode).toBe(1);
-    const undef = await run('fault-undef');
+    const undef = await run('fault-undef', { faultOnException: true });
     expect(undef.outcome).toBe('fault');
     expect(undef.message).toMatch(/core 0: undefined instruction 0xe7f000f0 at 0x[0-9a-f]{8} \(udf_insn\)/);
     const unmapped = await run('fault-unmapped');

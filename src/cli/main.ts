@@ -41,6 +41,8 @@ program
   .option('--strict-code-sync', 'stale code includes bytes written by other cores (the ARM cross-modifying-code rule)')
   .option('--continue-after-hazard', 'keep running after a clobber or stale-code hazard and list them all')
   .option('--no-checks', 'run without the clobber and stale-code detectors')
+  .option('--clock-hz <hz>', 'virtual clock: instructions retired machine-wide per virtual second (default 100000000)', parseInteger('--clock-hz', 1))
+  .option('--fault-on-exception', 'end the run as a fault at an undefined instruction, BKPT or alignment fault instead of entering the vector')
   .option('--trace <file>', 'write a trace: one line per instruction (registers written, memory accesses) and per machine event; .gz compresses; - writes it to stdout and the report to stderr (docs/traces.md)')
   .option('--trace-format <format>', 'text (default) or jsonl (default for a .jsonl or .jsonl.gz name)')
   .option('--trace-filter <term>', 'keep only core=N, addr=LO-HI, symbol=GLOB or kind=K records (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
@@ -59,7 +61,7 @@ program
       cores: o.cores, schedule: o.schedule, quantum: o.quantum, maxSteps: o.maxSteps, safe: o.safe,
       strictCodeSync: o.strictCodeSync, continueAfterHazard: o.continueAfterHazard, noChecks: o.checks === false,
       trace: o.trace, traceFormat: o.traceFormat, traceFilter: o.traceFilter, traceFrom: o.traceFrom, traceTo: o.traceTo,
-      saveSchedule: o.saveSchedule, dramSize: o.dramSize,
+      saveSchedule: o.saveSchedule, dramSize: o.dramSize, clockHz: o.clockHz, faultOnException: o.faultOnException,
       timeout: o.timeout, consoleLimit: o.consoleLimit, force: o.force,
     });
     // with the trace on stdout, the report goes to stderr so the two never mix

@@ -12,16 +12,29 @@ const CPSR_T = 1 << 5;
 const CPSR_I = 1 << 7;
 const CPSR_A = 1 << 8;
 const CPSR_IT = 0x0600fc00; // IT[1:0] at 26:25, IT[7:2] at 15:10
-const MODE_IRQ = 0x12;
-const MODE_SVC = 0x13;
 const SCTLR_V = 1 << 13;
 const SCTLR_TE = 1 << 30;
 
 /** Cortex-A9 MPCore MPIDR: multiprocessor format (bit 31), CPU id in [1:0] */
 export const mpidrOf = (id: number) => (0x80000000 | id) >>> 0;
 
+export type ExceptionKind = 'undef' | 'svc' | 'pabt' | 'dabt' | 'irq';
+
+/**
+ * Exception entry per kind (ARM ARM B1.8.3, B1.9): target mode, vector
+ * offset, LR = preferred return address + offset (ARM, Thumb), and what is
+ * masked besides I. FIQ is absent: nothing on the board drives it.
+ */
+const ENTRY: Record<ExceptionKind, { mode: number; vector: number; lrArm: number; lrThumb: number; maskA: boolean }> = {
+  undef: { mode: 0x1b, vector: 0x04, lrArm: 4, lrThumb: 2, maskA: false },
+  svc: { mode: 0x13, vector: 0x08, lrArm: 0, lrThumb: 0, maskA: false }, // preferred return: the next instruction
+  pabt: { mode: 0x17, vector: 0x0c, lrArm: 4, lrThumb: 4, maskA: true },
+  dabt: { mode: 0x17, vector: 0x10, lrArm: 8, lrThumb: 8, maskA: true },
+  irq: { mode: 0x12, vector: 0x18, lrArm: 4, lrThumb: 4, maskA: true },
+};
+
 export interface Exception {
-  kind: 'irq' | 'svc';
+  kind: ExceptionKind;
   from: number;
   vector: number;
 }
@@ -130,27 +143,31 @@ export class Core {
     this.jump((this.pc + size) | (this.thumb ? 1 : 0));
   }
 
-  /**
-   * Exception entry (ARM ARM B1.8): bank switch, SPSR, LR, I (and A for IRQ)
-   * set, IT cleared, Thumb per SCTLR.TE, PC to the vector through VBAR.
-   * `returnTo` is the preferred return address.
-   */
-  takeException(kind: 'irq' | 'svc', returnTo: number): Exception {
+  /** where exception `kind` would enter: VBAR (or the high vectors with SCTLR.V) + its offset; bit 0 set for Thumb (SCTLR.TE) */
+  vectorOf(kind: ExceptionKind): number {
     const sctlr = this.native.readCp15(1, 0, 0, 0);
     const vbar = sctlr & SCTLR_V ? 0xffff0000 : this.native.readCp15(12, 0, 0, 0);
-    const offset = kind === 'irq' ? 0x18 : 0x08;
+    return ((vbar + ENTRY[kind].vector) | (sctlr & SCTLR_TE ? 1 : 0)) >>> 0;
+  }
+
+  /**
+   * Exception entry (ARM ARM B1.8): bank switch, SPSR, LR, I (and A for
+   * aborts and IRQ) set, F kept, IT cleared, Thumb per SCTLR.TE, PC to the
+   * vector. `preferred` is the preferred return address.
+   */
+  takeException(kind: ExceptionKind, preferred: number): Exception {
+    const e = ENTRY[kind];
+    const vector = this.vectorOf(kind);
     const old = this.cpsr;
     const from = this.pc;
-    let cpsr = (old & ~(0x1f | CPSR_T | CPSR_IT)) | (kind === 'irq' ? MODE_IRQ : MODE_SVC) | CPSR_I;
-    if (kind === 'irq') cpsr |= CPSR_A;
-    if (sctlr & SCTLR_TE) cpsr |= CPSR_T;
+    let cpsr = (old & ~(0x1f | CPSR_T | CPSR_IT)) | e.mode | CPSR_I;
+    if (e.maskA) cpsr |= CPSR_A;
+    if (vector & 1) cpsr |= CPSR_T;
     this.setCpsr(cpsr);
     this.native.writeReg(UC.REG_SPSR, old);
-    // IRQ: LR = preferred return + 4 (handlers return with SUBS PC, LR, #4)
-    this.native.writeReg(UC.REG_LR, kind === 'irq' ? returnTo + 4 : returnTo);
-    const vector = (vbar + offset) >>> 0;
-    this.jump(vector | (sctlr & SCTLR_TE ? 1 : 0));
-    return { kind, from, vector };
+    this.native.writeReg(UC.REG_LR, preferred + (old & CPSR_T ? e.lrThumb : e.lrArm));
+    this.jump(vector);
+    return { kind, from, vector: (vector & ~1) >>> 0 };
   }
 
   close(): void {

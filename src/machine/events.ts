@@ -10,7 +10,7 @@ export type MachineEvent =
   | { kind: 'sgi'; step: number; from: number; targets: number[]; id: number }
   | { kind: 'iar'; step: number; core: number; irq: number; source: number }
   | { kind: 'eoi'; step: number; core: number; irq: number; source: number }
-  | { kind: 'exception-entry'; step: number; core: number; exception: 'irq' | 'svc'; /** where it was taken: the interrupted or the SVC instruction */ pc: number; vector: number }
+  | { kind: 'exception-entry'; step: number; core: number; exception: 'undef' | 'svc' | 'pabt' | 'dabt' | 'irq'; /** where it was taken: the interrupted or the excepting instruction */ pc: number; vector: number }
   | { kind: 'exception-return'; step: number; core: number; pc: number }
   | { kind: 'sleep'; step: number; core: number; how: 'wfe' | 'wfi' }
   | { kind: 'wake'; step: number; core: number; how: 'wfe' | 'wfi'; why: 'event' | 'irq' | 'early' }

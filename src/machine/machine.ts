@@ -13,6 +13,7 @@ import { InputError } from '../errors.js';
 import { type Board, type BoardHost, wireDevices } from './board.js';
 import { Bus } from './bus.js';
 import { ConsoleLog } from './console.js';
+import { Clock } from './clock.js';
 import { Core } from './core.js';
 import type { Device } from './devices/device.js';
 import type { Gic } from './devices/gic.js';
@@ -32,6 +33,8 @@ export interface MachineOptions {
   engineBlockBudget?: number;
   /** console bytes kept (default 1 MiB); the rest are counted */
   consoleLimit?: number;
+  /** an undefined instruction or abort ends the run as a fault instead of entering the firmware's vector */
+  faultOnException?: boolean;
 }
 
 const PAGE = 4096;
@@ -50,6 +53,8 @@ export class Machine implements BoardHost {
   readonly console: ConsoleLog;
   readonly hazards: Hazard[] = [];
   readonly waiting: Waiting;
+  /** virtual time: every time source reads it (clock.ts) */
+  readonly clock: Clock;
   private readonly turn: TurnRunner;
   private readonly devices: Device[];
   private readonly initial: NativeContext[];
@@ -69,6 +74,7 @@ export class Machine implements BoardHost {
   constructor(readonly board: Board, readonly firmware: FirmwareImage, readonly options: MachineOptions = {}) {
     this.bus = new Bus(board);
     this.console = new ConsoleLog(options.consoleLimit);
+    this.clock = new Clock(board.clockHz, () => this.step, () => this.mutated());
     ({ gic: this.gic, devices: this.devices } = wireDevices(board, this.bus, this));
     this.bus.onDeviceError = (core, message) => {
       this.deviceFault ??= { core, message: `${message} at step ${this.step}` };
@@ -132,6 +138,10 @@ export class Machine implements BoardHost {
     c.state = 'running';
     c.event = false;
     this.emit({ kind: 'power', step: this.step, core, on: true });
+  }
+
+  watchdogReset(core: number): void {
+    this.fault(core, `watchdog expired in watchdog mode at cycle ${this.clock.now}: the core would be reset`);
   }
 
   fault(core: number, message: string): void {
@@ -231,6 +241,7 @@ export class Machine implements BoardHost {
       core.state = 'running';
       core.event = false;
     }
+    this.clock.reset();
     for (const d of this.devices) d.reset();
     this.console.clear();
     this.hazards.length = 0;

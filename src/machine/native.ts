@@ -22,20 +22,20 @@ export const UC = {
 
 /** Why a pl_run stopped (penstep.c, STOP_*). */
 export const Stop = {
-  Budget: 0, Trap: 1, Shared: 2, Mmio: 3, Irq: 4, LogFull: 5, Error: 6, Intr: 7, Until: 8,
+  Budget: 0, Trap: 1, Shared: 2, Mmio: 3, Irq: 4, LogFull: 5, Error: 6, Intr: 7, Until: 8, Align: 9, Sctlr: 10,
 } as const;
 
 /** Instructions the engine must not execute itself (penstep.c, TRAP_*). */
 export const Trap = { None: 0, Mpidr: 1, Wfe: 2, Wfi: 3, Sev: 4, Svc: 5, Yield: 6 } as const;
 
 /** pl_run flags (penstep.c, F_*). */
-export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, Hash: 16, LogRegs: 32 } as const;
+export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, Hash: 16, LogRegs: 32, Align: 64 } as const;
 
 /** Layout of pl_run's out[] (penstep.c, O_*). */
 export const Out = {
   Err: 0, Reason: 1, Retired: 2, Pc: 3, Cpsr: 4, LogLen: 5, Trap: 6, TrapWord: 7,
   BadAddr: 8, BadType: 9, HashLo: 10, HashHi: 11, Intno: 12, TrapSize: 13,
-  LastAddr: 14, LastSize: 15, LastValue: 16, LastWrite: 17, SeenWrites: 18, Count: 19,
+  LastAddr: 14, LastSize: 15, LastValue: 16, LastWrite: 17, SeenWrites: 18, FaultAddr: 19, FaultWrite: 20, Count: 21,
 } as const;
 
 /**
@@ -60,15 +60,15 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 5;
+const ABI_VERSION = 6;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
     Out.Err, Out.Reason, Out.Retired, Out.Pc, Out.Cpsr, Out.LogLen, Out.Trap, Out.TrapWord, Out.BadAddr, Out.BadType,
-    Out.HashLo, Out.HashHi, Out.Intno, Out.TrapSize, Out.LastAddr, Out.LastSize, Out.LastValue, Out.LastWrite, Out.SeenWrites, Out.Count,
-    Stop.Budget, Stop.Trap, Stop.Shared, Stop.Mmio, Stop.Irq, Stop.LogFull, Stop.Error, Stop.Intr, Stop.Until,
+    Out.HashLo, Out.HashHi, Out.Intno, Out.TrapSize, Out.LastAddr, Out.LastSize, Out.LastValue, Out.LastWrite, Out.SeenWrites, Out.FaultAddr, Out.FaultWrite, Out.Count,
+    Stop.Budget, Stop.Trap, Stop.Shared, Stop.Mmio, Stop.Irq, Stop.LogFull, Stop.Error, Stop.Intr, Stop.Until, Stop.Align, Stop.Sctlr,
     Trap.None, Trap.Mpidr, Trap.Wfe, Trap.Wfi, Trap.Sev, Trap.Svc, Trap.Yield,
-    RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash, RunFlag.LogRegs,
+    RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash, RunFlag.LogRegs, RunFlag.Align,
     LogEv.Fetch, LogEv.Read, LogEv.Write, LogEv.Reg, TRACED_REGS.length,
   ];
 }
@@ -132,6 +132,7 @@ function loadLibraries() {
     coreClose: pl.func('void pl_core_close(void *c)'),
     run: pl.func('int pl_run(void *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out)'),
     cpRead: pl.func('int pl_cp_read(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, _Out_ uint32_t *val)'),
+    cpWrite: pl.func('int pl_cp_write(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val)'),
   };
 }
 
@@ -267,6 +268,11 @@ export class NativeCore {
     const err = native().cpRead(this.ptr, crn, crm, opc1, opc2, this.reg) as number;
     if (err) throw this.error(`reading cp15 c${crn},c${crm},${opc1},${opc2}`, err);
     return this.reg[0]!;
+  }
+
+  writeCp15(crn: number, crm: number, opc1: number, opc2: number, value: number): void {
+    const err = native().cpWrite(this.ptr, crn, crm, opc1, opc2, value >>> 0) as number;
+    if (err) throw this.error(`writing cp15 c${crn},c${crm},${opc1},${opc2}`, err);
   }
 
   mapMmio(base: number, size: number, read: MmioRead, write: MmioWrite): void {

@@ -11,13 +11,16 @@
  */
 import { hex } from '../format.js';
 import { isExceptionReturn } from './arm.js';
-import type { Core } from './core.js';
+import type { Core, ExceptionKind } from './core.js';
 import { mpidrOf } from './core.js';
 import { DeviceError } from './devices/device.js';
 import { Semihosting } from './devices/semihosting.js';
 import type { Machine } from './machine.js';
 import type { Poll } from './waiting.js';
 import { LogEv, Out, RunFlag, Stop, Trap, UC, ucStrerror } from './native.js';
+
+/** QEMU's exception number for BKPT, as Unicorn 2.0.1 hands it to UC_HOOK_INTR */
+const EXCP_BKPT = 7;
 
 interface InRun {
   id: number;
@@ -87,7 +90,15 @@ export class TurnRunner {
     if (untilVisible) flags |= RunFlag.StopShared;
     let done = 0;
     while (done < budget && core.state === 'running' && !m.ended) {
-      if (m.gic.irqLine(id) && !core.irqMasked) this.enter(core, 'irq', core.pc, m.steps);
+      // timer events due now become pending before the next instruction, whoever runs
+      if (m.clock.fireDue()) {
+        m.waiting.wakeSleepers();
+        if (m.ended) break;
+      }
+      if (m.gic.irqLine(id) && !core.irqMasked && !this.enter(core, 'irq', core.pc, m.steps)) break;
+      // stop the native run where the next timer event is due, so it fires at its exact cycle
+      const next = m.clock.nextEvent();
+      const slice = next === Infinity ? budget - done : Math.max(1, Math.min(budget - done, next - m.clock.now));
       const watch = m.gic.irqLine(id) && core.irqMasked ? RunFlag.IrqWatch : 0;
       // the whole-state hash (livelock) costs a register dump: take it at visible
       // stops and every 16th turn of a core, which any loop still comes back to
@@ -95,7 +106,7 @@ export class TurnRunner {
       const n = core.native;
       const run: InRun = (this.inRun = { id, drained: 0, fetched: 0, deviceWrites: 0, deviceRead: undefined });
       try {
-        n.run(budget - done, flags | watch | hash, until === undefined ? 1 : until);
+        n.run(slice, flags | watch | hash, until === undefined ? 1 : until);
         if (logFetch) this.drainLog(id);
       } finally {
         this.inRun = undefined;
@@ -114,12 +125,32 @@ export class TurnRunner {
       }
       if (m.raiseDeviceFault()) break;
       if (reason === Stop.Error) {
-        m.fault(id, this.describeError(core, o));
-        break;
+        const what = this.describeError(core, o);
+        if (o[Out.Err] !== UC.ERR_INSN_INVALID) {
+          m.fault(id, what); // unmapped memory: QEMU reads zero there, penlab keeps it a fault (docs/board.md)
+          break;
+        }
+        if (!this.synchronous(core, 'undef', what)) break;
+        continue;
       }
       if (reason === Stop.Intr) {
-        m.fault(id, `unexpected exception ${o[Out.Intno]} from the engine at ${hex(core.pc)}`);
-        break;
+        const intno = o[Out.Intno]!;
+        const at = `at ${hex(core.pc)} (${m.symbolize(core.pc)})`;
+        // QEMU's EXCP_BKPT: a BKPT instruction, a debug event taken as a prefetch abort (IFSR.FS = 0b00010)
+        if (intno !== EXCP_BKPT) {
+          m.fault(id, `unexpected exception ${intno} from the engine ${at}`);
+          break;
+        }
+        if (!this.synchronous(core, 'pabt', `breakpoint (BKPT) ${at}`, { ifsr: 0x2 })) break;
+        continue;
+      }
+      if (reason === Stop.Align) {
+        const address = o[Out.FaultAddr]!;
+        const write = o[Out.FaultWrite] === 1;
+        const what = `alignment fault: ${write ? 'write to' : 'read of'} ${hex(address)} with SCTLR.A set at ${hex(core.pc)} (${m.symbolize(core.pc)})`;
+        // DFSR: short-descriptor FS = 0b00001 (alignment), WnR in bit 11
+        if (!this.synchronous(core, 'dabt', what, { dfsr: 0x1 | (write ? 1 << 11 : 0), dfar: address })) break;
+        continue;
       }
       // a device access or SEV may wake a sleeper: wake it now, at this step, not when
       // the scheduler next looks (which depends on how turns were cut)
@@ -151,11 +182,46 @@ export class TurnRunner {
     return undefined;
   }
 
-  /** exception entry from outside the engine, in the event stream */
-  private enter(core: Core, kind: 'irq' | 'svc', returnTo: number, step: number): void {
-    const e = core.takeException(kind, returnTo);
+  /**
+   * An undefined instruction or abort at the core's PC: entered through the
+   * firmware's vector, or (with --fault-on-exception) the end of the run.
+   * Returns whether the core goes on.
+   */
+  private synchronous(core: Core, kind: ExceptionKind, what: string, status: { ifsr?: number; dfsr?: number; dfar?: number } = {}): boolean {
+    if (this.m.options.faultOnException) {
+      this.m.fault(core.id, what);
+      return false;
+    }
+    if (!this.usableVector(core, kind, what)) return false;
+    // fault status and address registers, as the abort sets them (B4.1.52, B4.1.96)
+    if (status.dfsr !== undefined) core.native.writeCp15(5, 0, 0, 0, status.dfsr);
+    if (status.dfar !== undefined) core.native.writeCp15(6, 0, 0, 0, status.dfar);
+    if (status.ifsr !== undefined) core.native.writeCp15(5, 0, 0, 1, status.ifsr);
+    return this.enter(core, kind, core.pc, this.m.steps);
+  }
+
+  /**
+   * A vector is usable when it lies in RAM and its word is not zero: the
+   * ELF loaded it or the firmware wrote it (RAM nobody wrote reads zero,
+   * and a zero word would slide through whatever follows).
+   */
+  private usableVector(core: Core, kind: ExceptionKind, what: string): boolean {
+    const vector = (core.vectorOf(kind) & ~1) >>> 0;
+    const bus = this.m.bus;
+    const why = !bus.isRam(vector, 4) ? 'is not RAM' : bus.readU32(vector) === 0 ? 'was never written (it reads 0)' : undefined;
+    if (why) this.m.fault(core.id, `${what}: no usable ${kind} vector, ${hex(vector)} ${why}`);
+    return why === undefined;
+  }
+
+  /** exception entry from outside the engine, in the event stream; false if there is no usable vector */
+  private enter(core: Core, kind: ExceptionKind, preferred: number, step: number): boolean {
+    if (kind === 'irq' || kind === 'svc') {
+      if (!this.usableVector(core, kind, kind === 'irq' ? `IRQ at ${hex(core.pc)}` : `SVC at ${hex(core.pc)}`)) return false;
+    }
+    const e = core.takeException(kind, preferred);
     this.handlerDepth[core.id]!++;
     this.m.emit({ kind: 'exception-entry', step, core: core.id, exception: kind, pc: e.from, vector: e.vector });
+    return true;
   }
 
   /** Delivers the log of the native run in progress, up to where it has got. */

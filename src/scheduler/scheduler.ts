@@ -4,8 +4,10 @@
  * Overview: a run is a loop of decisions. Before each one the scheduler
  * applies the wake rules, then looks at every core — ready, asleep in WFE,
  * spinning on memory nothing changes, repeating its whole state — and ends
- * the run if nothing can go on (deadlock: no core ready; livelock: every ready
- * core repeats) or the step budget is spent (timeout). Otherwise the policy
+ * the run if nothing can go on (deadlock: no core ready and no timer armed;
+ * livelock: every ready core repeats and no timer is armed) or the step
+ * budget is spent (timeout). With every core asleep and a timer armed, the
+ * virtual clock skips to its next event instead (machine/clock.ts). Otherwise the policy
  * picks the next decision: run core C for N steps (optionally only to its
  * next visible operation, or to a symbol), or end a core's WFE early. The
  * machine runs the turn (machine/turn.ts); the decision goes into the log
@@ -46,9 +48,11 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
   const waiting = machine.waiting;
   let sinceClock = 0;
   let clockSteps = 0;
+  const clock = machine.clock;
   for (;;) {
     if (machine.ended) return end('running');
-    if (machine.steps >= maxSteps) return end('timeout');
+    // a skip ahead in time counts against the budget too: a timer that wakes no one cannot go on forever
+    if (machine.steps + clock.skips >= maxSteps) return end('timeout');
     if (deadline !== undefined && (++sinceClock >= CLOCK_DECISIONS || machine.steps - clockSteps >= CLOCK_STEPS)) {
       sinceClock = 0;
       clockSteps = machine.steps;
@@ -72,8 +76,13 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
     if (spinning !== masks[1]) fill(v.spinning, (masks[1] = spinning));
     if (repeating !== masks[2]) fill(v.repeating, (masks[2] = repeating));
     if (wfe !== masks[3]) fill(v.wfe, (masks[3] = wfe));
-    if (v.ready.length === 0) return end('deadlock');
-    if (v.repeating.length === v.ready.length) return end('livelock');
+    if (v.ready.length === 0) {
+      // every core sleeps: time passes to the next timer event; a deadlock only if no timer can ever fire
+      if (clock.skipToNext()) continue;
+      return end('deadlock');
+    }
+    // a loop that repeats can still be ended by a timer
+    if (v.repeating.length === v.ready.length && clock.nextEvent() === Infinity) return end('livelock');
     v.step = machine.steps;
     const d = policy.next(v);
     v.decisions++;

@@ -25,6 +25,8 @@ interface CpuState {
   priority: Uint8Array;
   pending: Uint8Array;
   active: Uint8Array;
+  /** input line levels of the PPIs (timers drive them) */
+  level: Uint8Array;
   /** per SGI id: mask of source CPUs with that SGI pending here */
   sgiSources: Uint8Array;
   /** acknowledged and not yet EOId, innermost last: the running priority is the last one's */
@@ -40,6 +42,7 @@ interface GicState {
   active: Uint8Array;
   targets: Uint8Array;
   config: Uint32Array; // ICFGR words 2.. (SPIs)
+  level: Uint8Array; // SPI input lines
 }
 
 function freshCpu(): CpuState {
@@ -47,7 +50,7 @@ function freshCpu(): CpuState {
   enabled.fill(1, 0, 16); // A9: SGIs are always enabled
   return {
     ctlr: 0, pmr: 0, bpr: 2, enabled, priority: new Uint8Array(32), pending: new Uint8Array(32),
-    active: new Uint8Array(32), sgiSources: new Uint8Array(16), activeStack: [],
+    active: new Uint8Array(32), level: new Uint8Array(32), sgiSources: new Uint8Array(16), activeStack: [],
   };
 }
 
@@ -87,6 +90,7 @@ export class Gic {
       cpus: Array.from({ length: this.ncpu }, freshCpu),
       enabled: new Uint8Array(NIRQ), priority: new Uint8Array(NIRQ), pending: new Uint8Array(NIRQ),
       active: new Uint8Array(NIRQ), targets: new Uint8Array(NIRQ), config: new Uint32Array(NIRQ / 16),
+      level: new Uint8Array(NIRQ),
     };
   }
 
@@ -104,10 +108,34 @@ export class Gic {
   isActive(c: number, irq: number): boolean {
     return irq < 32 ? this.cpu(c).active[irq] === 1 : this.s.active[irq] === 1;
   }
+  /** a level-sensitive interrupt is pending while its line is high, besides any latched pending state */
   isPending(c: number, irq: number): boolean {
     if (irq < 16) return this.cpu(c).sgiSources[irq] !== 0;
-    if (irq < 32) return this.cpu(c).pending[irq] === 1;
-    return this.s.pending[irq] === 1 && (this.s.targets[irq]! & (1 << c)) !== 0;
+    const level = !this.isEdge(irq);
+    if (irq < 32) return this.cpu(c).pending[irq] === 1 || (level && this.cpu(c).level[irq] === 1);
+    return (this.s.pending[irq] === 1 || (level && this.s.level[irq] === 1)) && (this.s.targets[irq]! & (1 << c)) !== 0;
+  }
+  /** ICFGR Int_config[1]: 1 edge-triggered, 0 level-sensitive */
+  isEdge(irq: number): boolean {
+    return ((this.configWord(irq >>> 4) >>> (2 * (irq & 15) + 1)) & 1) === 1;
+  }
+
+  /**
+   * A peripheral drives an interrupt input: PPI `irq` of core `c`, or SPI
+   * `irq` (c ignored). A rising edge latches pending for an edge-triggered
+   * interrupt; a level-sensitive one is pending while the line is high.
+   */
+  setLine(c: number, irq: number, high: boolean): void {
+    const levels = irq < 32 ? this.cpu(c).level : this.s.level;
+    const was = levels[irq] === 1;
+    if (was === high) return;
+    levels[irq] = high ? 1 : 0;
+    if (high && this.isEdge(irq)) {
+      if (irq < 32) this.cpu(c).pending[irq] = 1;
+      else this.s.pending[irq] = 1;
+    }
+    this.lines.fill(-1);
+    this.host.mutated();
   }
 
   /** highest-priority pending, enabled, inactive interrupt for CPU c (lowest id wins ties) */

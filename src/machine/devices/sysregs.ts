@@ -1,7 +1,10 @@
 /**
  * Versatile Express system registers (motherboard, 0x10000000). SYS_FLAGS is
- * where vexpress firmware publishes a secondary entry address.
+ * where vexpress firmware publishes a secondary entry address; SYS_24MHZ
+ * counts the board's virtual clock at 24 MHz (QEMU hw/misc/arm_sysctl.c:
+ * virtual nanoseconds scaled to 24 MHz, low 32 bits).
  */
+import type { Clock } from '../clock.js';
 import type { Device, DeviceHost } from './device.js';
 import { RegisterMap } from './device.js';
 
@@ -9,7 +12,7 @@ export class SysRegs implements Device {
   readonly name = 'system registers';
   readonly size = 0x1000;
   flags = 0;
-  constructor(readonly sysId: number, private readonly host: DeviceHost) {}
+  constructor(readonly sysId: number, private readonly host: DeviceHost, readonly clock: Clock) {}
   read(core: number, offset: number, size: number): number {
     return REGISTERS.read(this, core, offset, size);
   }
@@ -30,4 +33,5 @@ const REGISTERS = new RegisterMap<SysRegs>('system registers', [
   // one address, two meanings: reads give SYS_FLAGS, writes are SYS_FLAGSSET
   { name: 'SYS_FLAGS', offset: 0x30, read: (d) => d.flags, write: (d, _c, v) => d.setFlags(v, 0) },
   { name: 'SYS_FLAGSCLR', offset: 0x34, write: (d, _c, v) => d.setFlags(0, v) },
+  { name: 'SYS_24MHZ', offset: 0x5c, read: (d) => d.clock.ticks(0, d.clock.now, 24_000_000) % 0x100000000 },
 ]);

@@ -51,6 +51,7 @@ enum { EV_FETCH = 1, EV_READ = 2, EV_WRITE = 3, EV_REG = 4 };
 enum {
   STOP_BUDGET = 0, STOP_TRAP = 1, STOP_SHARED = 2, STOP_MMIO = 3,
   STOP_IRQ = 4, STOP_LOG_FULL = 5, STOP_ERROR = 6, STOP_INTR = 7, STOP_UNTIL = 8,
+  STOP_ALIGN = 9, STOP_SCTLR = 10,
 };
 enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, TRAP_SVC = 5, TRAP_YIELD = 6 };
 
@@ -60,16 +61,17 @@ enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, 
 #define F_IRQ_WATCH 8u
 #define F_HASH 16u
 #define F_LOG_REGS 32u /* tracing: log what each instruction changed in r0-r12, sp, lr, cpsr */
+#define F_ALIGN 64u /* SCTLR.A is set: snapshot before each instruction, abort unaligned accesses */
 
 /* out[] layout; native.ts mirrors every enum here and checks it against pl_layout() at load */
 enum {
   O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD,
   O_BAD_ADDR, O_BAD_TYPE, O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE,
-  O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_COUNT
+  O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_FAULT_ADDR, O_FAULT_WRITE, O_COUNT
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 5u
+#define PL_ABI_VERSION 6u
 
 typedef struct {
   uint32_t base, size, first_page;
@@ -113,6 +115,10 @@ typedef struct pl_core {
   uint32_t bad_addr, bad_type, intno;
   uint32_t trap, trap_word, trap_size;
   uint32_t regs[NREGS];  /* F_LOG_REGS: the registers as the last instruction left them */
+  /* alignment faults (F_ALIGN): the state before the instruction, and RAM bytes a faulting store overwrote */
+  uc_context *before;
+  uint32_t fault_addr, fault_write, undo_addr, undo_size, insn_log;
+  uint8_t undo[8];
 } pl_core;
 
 static pl_region *find(pl_bus *b, uint32_t a) {
@@ -243,9 +249,16 @@ static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
   if (a == c->until) { c->reason = STOP_UNTIL; uc_emu_stop(uc); return; }
   if (c->log_len + LOG_RESERVE > c->log_cap) { c->reason = STOP_LOG_FULL; uc_emu_stop(uc); return; }
   if (r && a - r->base + size <= r->size) {
-    uint32_t word = 0, t = classify(c, r->host + (a - r->base), size, &word);
+    const uint8_t *p = r->host + (a - r->base);
+    uint32_t word = 0, t = classify(c, p, size, &word);
     if (t) { c->trap = t; c->trap_word = word; c->trap_size = size; c->reason = STOP_TRAP; uc_emu_stop(uc); return; }
+    /* MCR to SCTLR (ARM, or Thumb-2 T1): SCTLR.A may change, so the run ends after it and the next one re-reads it */
+    if (size == 4) {
+      uint32_t w = p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24);
+      if ((w & 0x0FFF0FFF) == 0x0E010F10 || ((w & 0xFFFF) == 0xEE01 && ((w >> 16) & 0x0FFF) == 0x0F10)) c->stop_after = STOP_SCTLR;
+    }
   }
+  if (c->flags & F_ALIGN) { uc_context_save(uc, c->before); c->insn_log = c->log_len; }
   if ((c->flags & F_IRQ_WATCH) && !(read_cpsr(uc) & 0x80)) {
     c->reason = STOP_IRQ; uc_emu_stop(uc); return;
   }
@@ -325,6 +338,12 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
   if (!r) { c->stop_after = STOP_MMIO; return; } /* a device: others may see it */
   uint32_t off = a - r->base;
   if (off + (uint32_t)size > r->size) return; /* straddles the end: Unicorn faults it */
+  if ((c->flags & F_ALIGN) && (a & ((uint32_t)size - 1)) && !c->fault_addr) {
+    /* an alignment fault: the instruction completes in the engine, so pl_run
+       puts back the registers and these bytes before reporting it */
+    c->fault_addr = a; c->fault_write = type == UC_MEM_WRITE; c->stop_after = STOP_ALIGN;
+    if (c->fault_write) { c->undo_addr = a; c->undo_size = (uint32_t)size > 8 ? 8 : (uint32_t)size; memcpy(c->undo, r->host + off, c->undo_size); }
+  }
   uint32_t pg = r->first_page + (off >> PAGE_SHIFT);
   uint32_t pg_end = r->first_page + ((off + size - 1) >> PAGE_SHIFT);
   c->last_addr = a;
@@ -471,6 +490,7 @@ int pl_core_open(pl_bus *b, int id, uint32_t cpu_model, uint32_t *log, uint32_t 
   if (!e) e = uc_hook_add(c->uc, &c->h_mem, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)on_mem, c, 1, 0);
   if (!e) e = uc_hook_add(c->uc, &c->h_bad, UC_HOOK_MEM_INVALID, (void *)on_bad, c, 1, 0);
   if (!e) e = uc_hook_add(c->uc, &c->h_intr, UC_HOOK_INTR, (void *)on_intr, c, 1, 0);
+  if (!e) e = uc_context_alloc(c->uc, &c->before);
   if (e) goto fail;
   b->cores[b->ncores++] = c;
   *out_core = c;
@@ -492,6 +512,7 @@ void pl_core_close(pl_core *c) {
   pl_bus *b = c->bus;
   for (int i = 0; i < b->ncores; i++)
     if (b->cores[i] == c) { b->cores[i] = b->cores[--b->ncores]; break; }
+  if (c->before) uc_context_free(c->before);
   uc_close(c->uc);
   free(c->exec_pages); free(c->exec_chunks); free(c);
 }
@@ -569,6 +590,12 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   c->budget = budget; c->flags = flags; c->until = until; c->retired = 0; c->stop_after = 0;
   c->reason = STOP_BUDGET; c->log_len = 0; c->trap = 0; c->trap_word = 0;
   c->bad_addr = 0; c->bad_type = 0; c->intno = 0;
+  c->fault_addr = 0; c->fault_write = 0; c->undo_size = 0;
+  /* SCTLR.A can only change at an MCR, which ends a run (STOP_SCTLR), or between runs */
+  uint32_t sctlr = 0;
+  uc_arm_cp_reg sr = { .cp = 15, .crn = 1, .crm = 0, .opc1 = 0, .opc2 = 0 };
+  if (uc_reg_read(c->uc, UC_ARM_REG_CP_REG, &sr) == UC_ERR_OK) sctlr = (uint32_t)sr.val;
+  if (sctlr & 2) c->flags = flags |= F_ALIGN;
   uint32_t pc = 0, cpsr = read_cpsr(c->uc);
   uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
   uc_err e = UC_ERR_OK;
@@ -582,6 +609,17 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   if (c->retired < budget) {
     /* Unicorn takes the Thumb state from bit 0 of the start address */
     e = uc_emu_start(c->uc, pc | ((cpsr >> 5) & 1), 0xFFFFFFFFull, 0, 0);
+    if (!e && c->reason == STOP_ALIGN) {
+      /* undo the faulting instruction: it neither retired nor wrote */
+      uc_context_restore(c->uc, c->before);
+      if (c->undo_size) {
+        pl_region *r = find(c->bus, c->undo_addr);
+        if (r) memcpy(r->host + (c->undo_addr - r->base), c->undo, c->undo_size);
+      }
+      c->retired--;
+      c->log_len = c->insn_log; /* its fetch, accesses and register changes never happened */
+      if (flags & F_LOG_REGS) read_regs(c, c->regs);
+    }
     uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
     cpsr = read_cpsr(c->uc);
     if ((flags & F_LOG_REGS) && c->retired) log_reg_deltas(c);
@@ -605,6 +643,8 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   out[O_LAST_VALUE] = c->last_value;
   out[O_LAST_WRITE] = c->last_write;
   out[O_SEEN_WRITES] = c->seen_writes;
+  out[O_FAULT_ADDR] = c->fault_addr;
+  out[O_FAULT_WRITE] = c->fault_write;
   if (flags & F_HASH) state_hash(c, out);
   return e;
 }
@@ -617,16 +657,22 @@ int pl_cp_read(pl_core *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t o
   return e;
 }
 
+/* coprocessor register writes (fault status and address registers at exception entry) */
+int pl_cp_write(pl_core *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val) {
+  uc_arm_cp_reg r = { .cp = 15, .is64 = 0, .sec = 0, .crn = crn, .crm = crm, .opc1 = opc1, .opc2 = opc2, .val = val };
+  return uc_reg_write(c->uc, UC_ARM_REG_CP_REG, &r);
+}
+
 /* The interface in numbers, for native.ts to check at load: the ABI version,
    then every enum above in the order native.ts lists them. Returns how many. */
 uint32_t pl_layout(uint32_t *dst, uint32_t cap) {
   const uint32_t v[] = {
     PL_ABI_VERSION,
     O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD, O_BAD_ADDR, O_BAD_TYPE,
-    O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE, O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_COUNT,
-    STOP_BUDGET, STOP_TRAP, STOP_SHARED, STOP_MMIO, STOP_IRQ, STOP_LOG_FULL, STOP_ERROR, STOP_INTR, STOP_UNTIL,
+    O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE, O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_FAULT_ADDR, O_FAULT_WRITE, O_COUNT,
+    STOP_BUDGET, STOP_TRAP, STOP_SHARED, STOP_MMIO, STOP_IRQ, STOP_LOG_FULL, STOP_ERROR, STOP_INTR, STOP_UNTIL, STOP_ALIGN, STOP_SCTLR,
     TRAP_NONE, TRAP_MPIDR, TRAP_WFE, TRAP_WFI, TRAP_SEV, TRAP_SVC, TRAP_YIELD,
-    F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH, F_LOG_REGS,
+    F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH, F_LOG_REGS, F_ALIGN,
     EV_FETCH, EV_READ, EV_WRITE, EV_REG, NREGS,
   };
   uint32_t n = sizeof v / sizeof v[0];
