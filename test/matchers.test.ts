@@ -40,7 +40,7 @@ const FAILING: [string, Outcome, RunOptions][] = [
   ['deadlock', 'deadlock', {}],
   ['livelock', 'livelock', {}],
   ['busy-wait', 'timeout', { maxSteps: 300 }],
-  ['fault-undef', 'fault', {}],
+  ['fault-undef', 'fault', { faultOnException: true }],
   ['fault-unmapped', 'fault', {}],
   ['exit-failure', 'exit-failure', {}],
   ['kexec-none', 'clobber', {}],

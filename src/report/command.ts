@@ -5,6 +5,7 @@
  * reports and matcher messages hand it out with every failure.
  */
 import type { Range } from '../checks/clobber.js';
+import { DEFAULT_CONSOLE_LIMIT } from '../machine/console.js';
 
 /** the options that change a run (run.ts's RunOptions has these among others) */
 export interface RunShape {
@@ -16,7 +17,11 @@ export interface RunShape {
   noChecks?: boolean;
   continueAfterHazard?: boolean;
   dramSize?: number;
+  clockHz?: number;
+  faultOnException?: boolean;
+  consoleLimit?: number;
 }
+
 
 /** a word as a POSIX shell reads it back */
 export function shellWord(s: string): string {
@@ -33,5 +38,8 @@ export function runCommand(firmware: string, schedule: string, o: RunShape = {})
   if (o.continueAfterHazard) words.push('--continue-after-hazard');
   if (o.noChecks) words.push('--no-checks');
   if (o.dramSize !== undefined) words.push('--dram-size', String(o.dramSize));
+  if (o.clockHz !== undefined) words.push('--clock-hz', String(o.clockHz));
+  if (o.faultOnException) words.push('--fault-on-exception');
+  if (o.consoleLimit !== undefined && o.consoleLimit !== DEFAULT_CONSOLE_LIMIT) words.push('--console-limit', String(o.consoleLimit));
   return words.map(shellWord).join(' ');
 }
