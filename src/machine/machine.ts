@@ -17,6 +17,7 @@ import { Core } from './core.js';
 import type { Device } from './devices/device.js';
 import type { Gic } from './devices/gic.js';
 import { EventStream, type Hazard, type MachineEvent } from './events.js';
+import { type MemoryModel, StoreBuffers } from './memory.js';
 import type { NativeContext } from './native.js';
 import { TurnRunner } from './turn.js';
 import { Waiting } from './waiting.js';
@@ -32,6 +33,8 @@ export interface MachineOptions {
   engineBlockBudget?: number;
   /** console bytes kept (default 1 MiB); the rest are counted */
   consoleLimit?: number;
+  /** the memory model runs hold under (default sc; docs/memory-model.md) */
+  memory?: MemoryModel;
 }
 
 const PAGE = 4096;
@@ -50,6 +53,10 @@ export class Machine implements BoardHost {
   readonly console: ConsoleLog;
   readonly hazards: Hazard[] = [];
   readonly waiting: Waiting;
+  /** store buffers and non-coherent caches (--memory relaxed) */
+  readonly memory: StoreBuffers;
+  /** the memory model of the next run (applied at reset) */
+  memoryModel: MemoryModel;
   private readonly turn: TurnRunner;
   private readonly devices: Device[];
   private readonly initial: NativeContext[];
@@ -90,6 +97,9 @@ export class Machine implements BoardHost {
     }
     this.initial = this.cores.map((c) => c.native.saveContext());
     this.retired.push(...this.cores.map(() => 0));
+    this.memoryModel = options.memory ?? 'sc';
+    this.memory = new StoreBuffers(this);
+    this.memory.reset(this.memoryModel);
     this.waiting = new Waiting(this.cores, this.bus, this.gic, this.events, () => this.steps);
     this.turn = new TurnRunner(this);
   }
@@ -129,6 +139,7 @@ export class Machine implements BoardHost {
     c.refresh();
     c.jump(entry);
     this.turn.powerOn(core);
+    this.memory.powerOn(c);
     c.state = 'running';
     c.event = false;
     this.emit({ kind: 'power', step: this.step, core, on: true });
@@ -231,6 +242,7 @@ export class Machine implements BoardHost {
       core.state = 'running';
       core.event = false;
     }
+    this.memory.reset(this.memoryModel);
     for (const d of this.devices) d.reset();
     this.console.clear();
     this.hazards.length = 0;
