@@ -63,6 +63,8 @@ export class Machine implements BoardHost {
   private readonly pristine = new Map<number, Uint8Array>(); // RAM page address -> loaded bytes
   private deviceFault: { core: number; message: string } | undefined;
   private readonly resetHooks: (() => void)[] = [];
+  /** the firmware's stacks, if it names them (`__stacks_start/_end`) */
+  readonly stacks: [number, number] | undefined;
   /** instructions retired by all cores in this run (turn.ts advances it) */
   steps = 0;
   /** instructions each core has retired in this run */
@@ -97,6 +99,8 @@ export class Machine implements BoardHost {
     }
     this.initial = this.cores.map((c) => c.native.saveContext());
     this.retired.push(...this.cores.map(() => 0));
+    const [s, e] = [firmware.symbol('__stacks_start'), firmware.symbol('__stacks_end')];
+    this.stacks = s && e ? [s.address, e.address] : undefined;
     this.memoryModel = options.memory ?? 'sc';
     this.memory = new StoreBuffers(this);
     this.memory.reset(this.memoryModel);

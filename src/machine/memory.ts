@@ -50,7 +50,16 @@ export interface MemoryHost {
   readonly steps: number;
   emit(e: MachineEvent): void;
   symbolize(address: number): string;
+  /** the firmware's stacks (`__stacks_start/_end`): a late stack store explains no failure */
+  readonly stacks: [number, number] | undefined;
 }
+
+/**
+ * Global steps after which a buffered store drains by default: the
+ * architecture makes every store visible in finite time, and a bounded wait
+ * (a poll counter) must see it long before its bound runs out.
+ */
+export const DRAIN_AGE = 20_000;
 
 const SCTLR_C = 1 << 2;
 const ACTLR_SMP = 1 << 6;
@@ -71,10 +80,18 @@ export class StoreBuffers {
   /** why a failure needed a reordering: drains that overtook older stores, events sent ahead of stores */
   readonly notes: string[] = [];
   private views = new Map<NativeCore, { entries: Uint32Array; state: Uint32Array }>();
+  /** per core: the global step at which each buffered store (by number) was seen, and the last numbered */
+  private readonly stamps: Map<number, number>[];
+  private readonly stamped: number[];
+  /** per core: stores a note already explains */
+  private readonly noted: Set<number>[];
 
   constructor(private readonly m: MemoryHost) {
     this.actlr = m.cores.map(() => ACTLR_RESET);
     this.atBarrier = m.cores.map(() => false);
+    this.stamps = m.cores.map(() => new Map());
+    this.stamped = m.cores.map(() => 0);
+    this.noted = m.cores.map(() => new Set());
   }
 
   get relaxed(): boolean {
@@ -97,6 +114,9 @@ export class StoreBuffers {
     this.model = model;
     this.notes.length = 0;
     this.atBarrier.fill(false);
+    this.stamped.fill(0);
+    for (const s of this.stamps) s.clear();
+    for (const s of this.noted) s.clear();
     for (const c of this.m.cores) {
       c.native.clearStores();
       this.actlr[c.id] = ACTLR_RESET;
@@ -167,11 +187,30 @@ export class StoreBuffers {
     return out;
   }
 
+  /** after core `id`'s native run: its new stores were buffered by now (global step) */
+  ran(id: number): void {
+    if (!this.relaxed) return;
+    const stores = this.view(id).state[2]!;
+    const s = this.stamps[id]!;
+    for (let n = this.stamped[id]! + 1; n <= stores; n++) s.set(n, this.m.steps);
+    this.stamped[id] = stores;
+  }
+
   /** the default when nothing else can go on: the oldest store of the lowest core that has one */
   defaultDrain(): { core: number; store: number } | undefined {
     for (const c of this.m.cores) {
       const e = this.entries(c.id)[0];
       if (e) return { core: c.id, store: e.store };
+    }
+    return undefined;
+  }
+
+  /** a store buffered for DRAIN_AGE steps or more: it drains by default, whatever else could run */
+  overdue(): { core: number; store: number } | undefined {
+    for (const c of this.m.cores) {
+      if (!this.view(c.id).state[0]) continue;
+      const e = this.entries(c.id)[0]!;
+      if (this.m.steps - (this.stamps[c.id]!.get(e.store) ?? this.m.steps) >= DRAIN_AGE) return { core: c.id, store: e.store };
     }
     return undefined;
   }
@@ -184,6 +223,7 @@ export class StoreBuffers {
     const older = es.slice(0, e.index).find((o) => o.cached === e.cached);
     if (older) this.noteOvertaken(id, e, older);
     this.m.cores[id]!.native.drainStore(e.index);
+    this.stamps[id]!.delete(e.store);
     this.m.emit({ kind: 'visible', step: this.m.steps, core: id, store: e.store, address: e.address, size: e.size, value: e.value, pc: e.pc, ...(e.cached ? { cached: true } : {}) });
     return true;
   }
@@ -238,9 +278,15 @@ export class StoreBuffers {
 
   /** core `id` sends an event (SEV) or writes a device while stores wait in its buffer */
   noteAhead(id: number, what: string): void {
-    const e = this.entries(id).find((x) => !x.cached);
+    const e = this.entries(id).find((x) => !x.cached && !this.onStack(x.address) && !this.noted[id]!.has(x.store));
     if (!e) return;
+    this.noted[id]!.add(e.store);
     this.note(`${what} by core ${id} went ahead of its store to ${this.m.symbolize(e.address)} at ${this.m.symbolize(e.pc)}, not yet visible; a DSB before it forbids this`);
+  }
+
+  private onStack(address: number): boolean {
+    const s = this.m.stacks;
+    return s !== undefined && address >= s[0] && address < s[1];
   }
 
   private noteOvertaken(id: number, e: BufferedStore, older: BufferedStore): void {

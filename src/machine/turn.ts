@@ -107,6 +107,7 @@ export class TurnRunner {
       core.cpsr = o[Out.Cpsr]!;
       m.noteCutPc(id, core.pc);
       m.steps += retired;
+      m.memory.ran(id);
       done += retired;
       const reason = o[Out.Reason]!;
       if (retired) {

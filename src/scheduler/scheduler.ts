@@ -14,9 +14,9 @@
  * Under --memory relaxed a decision may also make a buffered store visible
  * (a drain). A core waiting at a barrier is not ready; when nothing else can
  * go on (no core ready, or every ready core waiting on memory) the oldest
- * store of the lowest core drains by default: stores become visible as late
- * as possible, so the default order is the sequentially consistent one and
- * reorderings are choices.
+ * store of the lowest core drains by default, and so does a store buffered
+ * for DRAIN_AGE steps (visible in finite time): stores become visible late,
+ * in program order, and reorderings are choices.
  *
  * Invariants: the policy sees only the view (never the machine), so a
  * schedule plus the firmware determines the run; the loop allocates nothing
@@ -81,9 +81,10 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
     if (repeating !== masks[2]) fill(v.repeating, (masks[2] = repeating));
     if (wfe !== masks[3]) fill(v.wfe, (masks[3] = wfe));
     const pending = memory.pending;
-    if (pending && (v.ready.length === 0 || v.spinning.length === v.ready.length)) {
-      // nothing else can go on: the oldest buffered store becomes visible
-      const d = memory.defaultDrain()!;
+    const late = pending ? memory.overdue() : undefined;
+    if (late || (pending && (v.ready.length === 0 || v.spinning.length === v.ready.length))) {
+      // nothing else can go on, or a store has waited long enough: the oldest buffered store becomes visible
+      const d = late ?? memory.defaultDrain()!;
       memory.drain(d.core, d.store);
       log.drain(d.core, d.store);
       continue;
