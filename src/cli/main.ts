@@ -80,10 +80,10 @@ try {
     process.exitCode = 2;
   } else await program.parseAsync(process.argv);
 } catch (e) {
-  const code = (e as { code?: string }).code;
+  const code = (e as { code?: unknown }).code;
   if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') {
     process.exitCode = 0;
-  } else if (code?.startsWith('commander.')) {
+  } else if (typeof code === 'string' && code.startsWith('commander.')) {
     process.exitCode = 2; // commander already printed the one-line reason
   } else if (e instanceof InputError || e instanceof ReplayDivergence || e instanceof SetupError) {
     process.stderr.write(`penlab: ${e.message}\n`);

@@ -85,7 +85,7 @@ export function expectedLayout(): number[] {
 /** Refuses a stepper library whose pl_layout() differs from this module's constants. */
 export function checkLayout(lib: string, layout: (dst: Uint32Array, cap: number) => number): void {
   const want = expectedLayout();
-  const got = new Uint32Array(64);
+  const got = new Uint32Array(128);
   const n = layout(got, got.length);
   if (got[0] !== ABI_VERSION) {
     throw new NativeError(`${lib} speaks stepper ABI ${got[0]}, this penlab needs ${ABI_VERSION} (penstep.c and native.ts disagree)`, -1);
