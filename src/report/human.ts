@@ -32,8 +32,8 @@ export function formatRun(file: string, r: RunResult): string {
 export function formatExplore(r: ExploreResult): string {
   const lines: string[] = [];
   const outcomes = Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
-  lines.push(`${r.firmware}: ${r.schedules} schedules (memory ${r.memory}, ${r.strategy}, seed ${r.seed}${r.complete === undefined ? '' : r.complete ? ', bounded space covered' : ', cut short by --runs'}${r.interrupted ? ', interrupted: failures as found, not shrunk' : ''}): ${outcomes}`);
-  lines.push(`  scheduling points on ${r.sharedWords} shared words; ${r.contendedPoints} contended decisions in the probe run`);
+  lines.push(`${r.firmware}: ${r.schedules} schedules (${r.strategy}, seed ${r.seed}${r.complete === undefined ? '' : r.complete ? ', bounded space covered' : ', cut short by --runs'}${r.interrupted ? ', interrupted: failures as found, not shrunk' : ''}): ${outcomes}`);
+  lines.push(`  memory ${r.memory}; scheduling points on ${r.sharedWords} shared words; ${r.contendedPoints} contended decisions in the probe run`);
   for (const f of r.failures) {
     lines.push('');
     lines.push(`${f.outcome.toUpperCase()} (found by run ${f.foundBy}, replay with ${f.switches} context switches): ${f.replay}`);

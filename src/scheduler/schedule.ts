@@ -224,6 +224,7 @@ export class Schedule {
       const wake = /^w(\d+)$/.exec(tok);
       const core = Number(run?.[1] ?? until?.[1] ?? wake?.[1] ?? NaN);
       if ((!run && !wake && !until) || !(core < cores)) {
+        throw new InputError(`${source}: bad schedule token '${quote(tok)}' (expected CORE:STEPS, CORE@SYMBOL[+OFF], wCORE or dCORE.STORE with CORE < ${cores})`);
       }
       if (run) decisions.push({ core, steps: Number(run[2]) });
       else if (until) decisions.push({ core, steps: Number.MAX_SAFE_INTEGER, until: until[2]! });
