@@ -9,6 +9,7 @@ import { DEFAULT_MAX_STEPS } from './limits.js';
 import { type Board, MAX_CORES, vexpressA9 } from './machine/board.js';
 import type { MachineObserver } from './machine/events.js';
 import { Machine } from './machine/machine.js';
+import { MEMORY_MODELS, type MemoryModel } from './machine/memory.js';
 import { attachChecks, type CheckOptions } from './checks/checks.js';
 import { parsePolicy } from './scheduler/parse.js';
 import type { Policy } from './scheduler/policy.js';
@@ -59,6 +60,8 @@ export interface RunOptions extends CheckOptions {
   consoleLimit?: number;
   /** replay a schedule file recorded for another firmware image */
   force?: boolean;
+  /** the memory model: sc (default) or relaxed (store buffers, non-coherent caches; docs/memory-model.md) */
+  memory?: MemoryModel;
 }
 
 export { DEFAULT_MAX_STEPS } from './limits.js';
@@ -79,6 +82,7 @@ export function boardFor(o: { cores?: number; dramSize?: number; clockHz?: numbe
 export function validateRunOptions(o: RunOptions): void {
   const q = o.quantum ?? 1;
   if (!Number.isInteger(q) || q < 1) throw new InputError(`--quantum ${q}: must be a positive integer`);
+  if (o.memory !== undefined && !MEMORY_MODELS.includes(o.memory)) throw new InputError(`--memory ${o.memory}: expected sc or relaxed`);
   const m = o.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!Number.isInteger(m) || m < 1) throw new InputError(`--max-steps ${m}: must be a positive integer`);
   const t = o.timeout;
@@ -96,7 +100,7 @@ export function firmwareSha256(image: FirmwareImage): string {
 export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machine {
   const machine = new Machine(boardFor(o), image, {
     continueAfterHazard: o.continueAfterHazard, engineBlockBudget: o.engineBlockBudget, consoleLimit: o.consoleLimit,
-    faultOnException: o.faultOnException,
+    faultOnException: o.faultOnException, memory: o.memory,
   });
   attachChecks(machine, o);
   for (const obs of o.observers ?? []) machine.events.subscribe(obs);
@@ -105,6 +109,11 @@ export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machin
 
 /** Runs the loaded machine from reset under `policy`. */
 export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { result: RunResult; schedule: () => Schedule } {
+  // a replay file says which model its decisions were taken under
+  if (policy.memory && o.memory && policy.memory !== o.memory) {
+    throw new InputError(`--memory ${o.memory}: the schedule ${policy.spec} was recorded under --memory ${policy.memory}`);
+  }
+  machine.memoryModel = policy.memory ?? o.memory ?? 'sc';
   machine.reset();
   // a replay file made by exploration names the words it switched at
   if (policy.shared) machine.setSharedWords(policy.shared);
@@ -152,6 +161,7 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
     if (o.saveSchedule) {
       const taken = schedule();
       taken.firmwareSha256 = sha;
+      if (result.memory === 'relaxed') taken.memory = 'relaxed';
       writeFileAtomic(o.saveSchedule, taken.toFile({ firmware: path, outcome: result.outcome, steps: result.steps }));
     }
     // deterministic: the spec and options run it again exactly; a replay file is what the user kept

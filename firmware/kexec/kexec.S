@@ -50,6 +50,11 @@
 	.error	"kexec.S: assemble with --defsym VARIANT=0..3 (none, notify, notify-ack, cpu-kill)"
 	.endif
 	.equ	PEN,			(VARIANT == V_NOTIFY) || (VARIANT == V_NOTIFY_ACK)
+	@ --defsym NK_UNORDERED=1: the new kernel publishes pen_entry and
+	@ pen_release with no barrier between them (kexec-notify-ack-nodmb)
+	.ifndef	NK_UNORDERED
+	.equ	NK_UNORDERED,		0
+	.endif
 
 	.equ	IPI_CPU_STOP,		6
 	.equ	POLL_LIMIT,		1000000
@@ -547,7 +552,9 @@ nk_primary:					@ cpu0, from relocate_new_kernel
 	adr	r0, nk_secondary		@ where we run now, not where we were linked
 	ldr	r1, =pen_entry
 	str	r0, [r1]
+	.if	!NK_UNORDERED
 	dsb					@ the entry visible before the release
+	.endif
 	ldr	r1, =pen_release
 	mov	r0, #1
 	str	r0, [r1]

@@ -2,7 +2,8 @@
  * ClobberDetector: a core writes an address that another core has fetched an
  * instruction from since that core last entered a safe region (docs/concepts.md,
  * "Words"). Tracked per instruction byte, not per page, so data that shares a
- * page with code is no false alarm. Reported at the write.
+ * page with code is no false alarm. Reported at the write; under --memory
+ * relaxed at the moment the store becomes visible to the victim (its drain).
  */
 import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
@@ -39,6 +40,7 @@ export class ClobberDetector implements MachineObserver {
   }
 
   event(e: MachineEvent): void {
+    if (e.kind === 'visible') this.check(e.core, e.step, e.address, e.size, e.pc);
     // a core that is off executes nothing: what it ran before cannot be clobbered under it
     if (e.kind === 'power' && !e.on) {
       this.fetched[e.core]!.clear();
@@ -64,6 +66,11 @@ export class ClobberDetector implements MachineObserver {
   }
 
   write(core: number, step: number, address: number, size: number): void {
+    // relaxed: other cores see a buffered store when it drains (the 'visible' event)
+    if (!this.machine.memory.relaxed) this.check(core, step, address, size, this.lastPc[core]!);
+  }
+
+  private check(core: number, step: number, address: number, size: number, writerPc: number): void {
     for (let v = 0; v < this.fetched.length; v++) {
       if (v === core) continue;
       const hit = this.fetched[v]!.find(address, size);
@@ -72,7 +79,7 @@ export class ClobberDetector implements MachineObserver {
       const insnAt = this.instructionAt(v, hit);
       m.reportHazard({
         kind: 'clobber', step,
-        writer: { core, pc: this.lastPc[core]!, symbol: m.symbolize(this.lastPc[core]!) },
+        writer: { core, pc: writerPc, symbol: m.symbolize(writerPc) },
         victim: { core: v, pc: m.cores[v]!.pc, symbol: m.symbolize(m.cores[v]!.pc) },
         address: hit,
         ...(insnAt ? { instruction: insnAt } : {}),

@@ -39,6 +39,7 @@ export function registerExplore(program: Command): void {
     .option('--console-limit <bytes>', 'console bytes kept per run', parseInteger('--console-limit', 0), 1 << 20)
     .option('--clock-hz <hz>', 'virtual clock: instructions retired machine-wide per virtual second (default 100000000)', parseInteger('--clock-hz', 1))
     .option('--fault-on-exception', 'an undefined instruction, BKPT or alignment fault ends a run as a fault')
+    .option('--memory <model>', 'sc (default) | relaxed: store buffers whose drains are scheduling choices (docs/memory-model.md)')
     .option('--json', 'print one JSON document (shape in docs/cli.md)')
     .action(async (file: string, o) => {
       const { explore } = await import('../explore/explore.js');
@@ -67,7 +68,7 @@ export function registerExplore(program: Command): void {
         r = await explore(file, {
           strategy: o.strategy as Strategy, runs: o.runs, seed: o.seed, depth: o.depth, preemptions: o.preemptions,
           jobs: o.jobs, shard: o.shard, out: o.out, resume: o.resume, shrink: o.shrink, signal: abort.signal,
-          run: { cores: o.cores, maxSteps: o.maxSteps, safe: o.safe, strictCodeSync: o.strictCodeSync, timeout: o.timeout, consoleLimit: o.consoleLimit, clockHz: o.clockHz, faultOnException: o.faultOnException },
+          run: { cores: o.cores, maxSteps: o.maxSteps, safe: o.safe, strictCodeSync: o.strictCodeSync, timeout: o.timeout, consoleLimit: o.consoleLimit, clockHz: o.clockHz, faultOnException: o.faultOnException, memory: o.memory },
           onProgress: (done, total, outcomes) => {
             if (!bar || abort.signal.aborted) return; // once interrupted, the bar stays down
             const text = Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ');

@@ -52,6 +52,7 @@ program
   .option('--timeout <seconds>', 'wall-clock bound of the run (timeout when spent)', parseSeconds('--timeout'))
   .option('--console-limit <bytes>', 'console bytes kept; the rest are counted as dropped', parseInteger('--console-limit', 0), 1 << 20)
   .option('--force', 'replay a schedule file recorded for another firmware image')
+  .option('--memory <model>', 'sc (every store visible at once) | relaxed (store buffers, non-coherent caches: docs/memory-model.md); default sc, or what a replay file says')
   .option('--json', 'print one JSON document (shape in docs/cli.md)')
   .addOption(new Option('--dram-size <bytes>', 'system RAM size').argParser(parseInteger('--dram-size', 0x100000)).hideHelp())
   .action(async (file: string, o) => {
@@ -62,7 +63,7 @@ program
       strictCodeSync: o.strictCodeSync, continueAfterHazard: o.continueAfterHazard, noChecks: o.checks === false,
       trace: o.trace, traceFormat: o.traceFormat, traceFilter: o.traceFilter, traceFrom: o.traceFrom, traceTo: o.traceTo,
       saveSchedule: o.saveSchedule, dramSize: o.dramSize, clockHz: o.clockHz, faultOnException: o.faultOnException,
-      timeout: o.timeout, consoleLimit: o.consoleLimit, force: o.force,
+      timeout: o.timeout, consoleLimit: o.consoleLimit, force: o.force, memory: o.memory,
     });
     // with the trace on stdout, the report goes to stderr so the two never mix
     emit(o.json, r, () => formatRun(file, r), o.trace === '-' ? process.stderr : process.stdout);
@@ -81,10 +82,10 @@ try {
     process.exitCode = 2;
   } else await program.parseAsync(process.argv);
 } catch (e) {
-  const code = (e as { code?: string }).code;
+  const code = (e as { code?: unknown }).code;
   if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') {
     process.exitCode = 0;
-  } else if (code?.startsWith('commander.')) {
+  } else if (typeof code === 'string' && code.startsWith('commander.')) {
     process.exitCode = 2; // commander already printed the one-line reason
   } else if (e instanceof InputError || e instanceof ReplayDivergence || e instanceof SetupError) {
     process.stderr.write(`penlab: ${e.message}\n`);

@@ -67,7 +67,7 @@ export async function exhaustive(exec: Executor, state: ExploreState, o: Exhaust
     for (const [k, rec] of records.entries()) {
       const prefix = batch[k]!;
       const key = createHash('sha1').update(prefix.join(',')).digest('hex').slice(0, 10);
-      o.tally(rec, `x${key}`, [prefix.length, ...prefix.map((c) => (c.startsWith('w') ? 100 + Number(c.slice(1)) : Number(c)))]);
+      o.tally(rec, `x${key}`, [prefix.length, ...prefix.map(choiceOrder)]);
       if (!rec.diverged && rec.points) {
         const cost = prefix.reduce((n, c, i) => n + (rec.points![i]?.costly.includes(c) ? 1 : 0), 0);
         if (cost <= o.bound) frames.push(frameOf(prefix, rec, cost));
@@ -76,6 +76,16 @@ export async function exhaustive(exec: Executor, state: ExploreState, o: Exhaust
     o.save();
     o.onProgress?.(state.schedules, undefined, state.outcomes);
   }
+}
+
+/** a choice as a number for ordering runs: cores, then early wakes, then drains */
+function choiceOrder(c: string): number {
+  if (c.startsWith('w')) return 100 + Number(c.slice(1));
+  if (c.startsWith('d')) {
+    const [core, store] = c.slice(1).split('.').map(Number);
+    return 1000 + store! * 8 + core!;
+  }
+  return Number(c);
 }
 
 function frameOf(prefix: string[], rec: RunRecord, cost: number): Frame {

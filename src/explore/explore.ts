@@ -203,6 +203,7 @@ async function exploreWith(
       foundBy: f.key,
       schedule: schedule.toString(),
       lastInstructions: interrupted ? [] : lastInstructions(session, schedule),
+      ...(result.reorderings ? { reorderings: result.reorderings } : {}),
     });
   }
   // raw files of runs that found an already-known failure, superseded by a lower-ordered run
@@ -210,6 +211,7 @@ async function exploreWith(
   for (const file of written) if (!keep.has(file)) rmSync(file, { force: true });
   const result: ExploreResult = {
     firmware: path,
+    memory: options.run?.memory ?? 'sc',
     strategy: o.strategy,
     schedules: state.schedules,
     outcomes: state.outcomes,

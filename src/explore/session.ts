@@ -160,6 +160,7 @@ export class ExploreSession {
   replayFile(schedule: Schedule, header: Record<string, string | number> = {}): string {
     schedule.shared = this.shared;
     schedule.firmwareSha256 = this.sha256;
+    if (this.options.memory === 'relaxed') schedule.memory = 'relaxed';
     return schedule.toFile({ firmware: this.path, ...header });
   }
 

@@ -38,6 +38,8 @@ const resultSchema: z.ZodType<RunResult> = z.object({
   quantum: count,
   switches: count,
   message: z.string().optional(),
+  memory: z.enum(['sc', 'relaxed']),
+  reorderings: z.array(z.string()).optional(),
 });
 const pointSchema = z.object({ options: z.array(z.string()), chosen: z.string(), costly: z.array(z.string()) });
 const recordSchema: z.ZodType<RunRecord> = z.object({

@@ -34,7 +34,7 @@ export class Bus {
   /** set by the machine: a device refused an access (the run ends as a fault) */
   onDeviceError: (core: number, message: string) => void = () => {};
   /** set by the machine: a core is about to touch a device (events so far must be in order first) */
-  beforeDeviceAccess: (core: number, write: boolean) => void = () => {};
+  beforeDeviceAccess: (core: number, write: boolean, address: number) => void = () => {};
   /** set by the machine: what a device read returned */
   afterDeviceRead: (core: number, address: number, value: number) => void = () => {};
 
@@ -66,7 +66,7 @@ export class Bus {
       };
       const where = (off: number) => `0x${(page + off).toString(16).padStart(8, '0')}`;
       core.mapMmio(page, 0x1000, (off, size) => {
-        this.beforeDeviceAccess(core.id, false);
+        this.beforeDeviceAccess(core.id, false, page + off);
         try {
           const hit = find(off);
           if (!hit) throw new DeviceError(`read of unmapped device address ${where(off)}`);
@@ -78,7 +78,7 @@ export class Bus {
           return 0;
         }
       }, (off, size, value) => {
-        this.beforeDeviceAccess(core.id, true);
+        this.beforeDeviceAccess(core.id, true, page + off);
         try {
           const hit = find(off);
           if (!hit) throw new DeviceError(`write of unmapped device address ${where(off)}`);

@@ -18,6 +18,8 @@ export type MachineEvent =
   | { kind: 'semihosting'; step: number; core: number; op: number; name: string }
   | { kind: 'console'; step: number; core: number; byte: number }
   | { kind: 'power'; step: number; core: number; on: boolean }
+  /** --memory relaxed: core's buffered store number `store` (made at `pc`) became visible to the other cores */
+  | { kind: 'visible'; step: number; core: number; store: number; address: number; size: number; value: number; pc: number; cached?: boolean }
   | { kind: 'hazard'; step: number; hazard: Hazard };
 
 export interface CoreRef {

@@ -18,6 +18,7 @@ import { Core } from './core.js';
 import type { Device } from './devices/device.js';
 import type { Gic } from './devices/gic.js';
 import { EventStream, type Hazard, type MachineEvent } from './events.js';
+import { type MemoryModel, StoreBuffers } from './memory.js';
 import type { NativeContext } from './native.js';
 import { TurnRunner } from './turn.js';
 import { Waiting } from './waiting.js';
@@ -35,6 +36,8 @@ export interface MachineOptions {
   consoleLimit?: number;
   /** an undefined instruction or abort ends the run as a fault instead of entering the firmware's vector */
   faultOnException?: boolean;
+  /** the memory model runs hold under (default sc; docs/memory-model.md) */
+  memory?: MemoryModel;
 }
 
 const PAGE = 4096;
@@ -55,12 +58,18 @@ export class Machine implements BoardHost {
   readonly waiting: Waiting;
   /** virtual time: every time source reads it (clock.ts) */
   readonly clock: Clock;
+  /** store buffers and non-coherent caches (--memory relaxed) */
+  readonly memory: StoreBuffers;
+  /** the memory model of the next run (applied at reset) */
+  memoryModel: MemoryModel;
   private readonly turn: TurnRunner;
   private readonly devices: Device[];
   private readonly initial: NativeContext[];
   private readonly pristine = new Map<number, Uint8Array>(); // RAM page address -> loaded bytes
   private deviceFault: { core: number; message: string } | undefined;
   private readonly resetHooks: (() => void)[] = [];
+  /** the firmware's stacks, if it names them (`__stacks_start/_end`) */
+  readonly stacks: [number, number] | undefined;
   /** instructions retired by all cores in this run (turn.ts advances it) */
   steps = 0;
   /** instructions each core has retired in this run */
@@ -96,6 +105,11 @@ export class Machine implements BoardHost {
     }
     this.initial = this.cores.map((c) => c.native.saveContext());
     this.retired.push(...this.cores.map(() => 0));
+    const [s, e] = [firmware.symbol('__stacks_start'), firmware.symbol('__stacks_end')];
+    this.stacks = s && e ? [s.address, e.address] : undefined;
+    this.memoryModel = options.memory ?? 'sc';
+    this.memory = new StoreBuffers(this);
+    this.memory.reset(this.memoryModel);
     this.waiting = new Waiting(this.cores, this.bus, this.gic, this.events, () => this.steps);
     this.turn = new TurnRunner(this);
   }
@@ -135,6 +149,7 @@ export class Machine implements BoardHost {
     c.refresh();
     c.jump(entry);
     this.turn.powerOn(core);
+    this.memory.powerOn(c);
     c.state = 'running';
     c.event = false;
     this.emit({ kind: 'power', step: this.step, core, on: true });
@@ -242,6 +257,7 @@ export class Machine implements BoardHost {
       core.event = false;
     }
     this.clock.reset();
+    this.memory.reset(this.memoryModel);
     for (const d of this.devices) d.reset();
     this.console.clear();
     this.hazards.length = 0;

@@ -22,11 +22,17 @@ export const UC = {
 
 /** Why a pl_run stopped (penstep.c, STOP_*). */
 export const Stop = {
-  Budget: 0, Trap: 1, Shared: 2, Mmio: 3, Irq: 4, LogFull: 5, Error: 6, Intr: 7, Until: 8, Align: 9, Sctlr: 10,
+  Budget: 0, Trap: 1, Shared: 2, Mmio: 3, Irq: 4, LogFull: 5, Error: 6, Intr: 7, Until: 8, Align: 9, Sctlr: 10, Memory: 11,
 } as const;
 
 /** Instructions the engine must not execute itself (penstep.c, TRAP_*). */
-export const Trap = { None: 0, Mpidr: 1, Wfe: 2, Wfi: 3, Sev: 4, Svc: 5, Yield: 6 } as const;
+export const Trap = { None: 0, Mpidr: 1, Wfe: 2, Wfi: 3, Sev: 4, Svc: 5, Yield: 6, Cp15: 7 } as const;
+
+/** Why a relaxed core's run stopped before an instruction (penstep.c, MEM_*): out[MemOp]. */
+export const MemOp = { None: 0, Barrier: 1, CleanLine: 2, CleanAll: 3, Full: 4 } as const;
+
+/** A store buffer entry's words (penstep.c, SB_*), and its size. */
+export const Sb = { Addr: 0, Meta: 1, Seq: 2, Pc: 3, Data: 4, Old: 6, Words: 8, Cached: 0x100, Cap: 96 } as const;
 
 /** pl_run flags (penstep.c, F_*). */
 export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, Hash: 16, LogRegs: 32, Align: 64 } as const;
@@ -35,7 +41,7 @@ export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, 
 export const Out = {
   Err: 0, Reason: 1, Retired: 2, Pc: 3, Cpsr: 4, LogLen: 5, Trap: 6, TrapWord: 7,
   BadAddr: 8, BadType: 9, HashLo: 10, HashHi: 11, Intno: 12, TrapSize: 13,
-  LastAddr: 14, LastSize: 15, LastValue: 16, LastWrite: 17, SeenWrites: 18, FaultAddr: 19, FaultWrite: 20, Count: 21,
+  LastAddr: 14, LastSize: 15, LastValue: 16, LastWrite: 17, SeenWrites: 18, FaultAddr: 19, FaultWrite: 20, MemOp: 21, MemArg: 22, Count: 23,
 } as const;
 
 /**
@@ -60,14 +66,17 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 6;
+const ABI_VERSION = 7;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
     Out.Err, Out.Reason, Out.Retired, Out.Pc, Out.Cpsr, Out.LogLen, Out.Trap, Out.TrapWord, Out.BadAddr, Out.BadType,
-    Out.HashLo, Out.HashHi, Out.Intno, Out.TrapSize, Out.LastAddr, Out.LastSize, Out.LastValue, Out.LastWrite, Out.SeenWrites, Out.FaultAddr, Out.FaultWrite, Out.Count,
-    Stop.Budget, Stop.Trap, Stop.Shared, Stop.Mmio, Stop.Irq, Stop.LogFull, Stop.Error, Stop.Intr, Stop.Until, Stop.Align, Stop.Sctlr,
-    Trap.None, Trap.Mpidr, Trap.Wfe, Trap.Wfi, Trap.Sev, Trap.Svc, Trap.Yield,
+    Out.HashLo, Out.HashHi, Out.Intno, Out.TrapSize, Out.LastAddr, Out.LastSize, Out.LastValue, Out.LastWrite, Out.SeenWrites, Out.FaultAddr, Out.FaultWrite,
+    Out.MemOp, Out.MemArg, Out.Count,
+    Stop.Budget, Stop.Trap, Stop.Shared, Stop.Mmio, Stop.Irq, Stop.LogFull, Stop.Error, Stop.Intr, Stop.Until, Stop.Align, Stop.Sctlr, Stop.Memory,
+    Trap.None, Trap.Mpidr, Trap.Wfe, Trap.Wfi, Trap.Sev, Trap.Svc, Trap.Yield, Trap.Cp15,
+    MemOp.None, MemOp.Barrier, MemOp.CleanLine, MemOp.CleanAll, MemOp.Full,
+    Sb.Addr, Sb.Meta, Sb.Seq, Sb.Pc, Sb.Data, Sb.Old, Sb.Words, Sb.Cached, Sb.Cap,
     RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash, RunFlag.LogRegs, RunFlag.Align,
     LogEv.Fetch, LogEv.Read, LogEv.Write, LogEv.Reg, TRACED_REGS.length,
   ];
@@ -76,7 +85,7 @@ export function expectedLayout(): number[] {
 /** Refuses a stepper library whose pl_layout() differs from this module's constants. */
 export function checkLayout(lib: string, layout: (dst: Uint32Array, cap: number) => number): void {
   const want = expectedLayout();
-  const got = new Uint32Array(64);
+  const got = new Uint32Array(128);
   const n = layout(got, got.length);
   if (got[0] !== ABI_VERSION) {
     throw new NativeError(`${lib} speaks stepper ABI ${got[0]}, this penlab needs ${ABI_VERSION} (penstep.c and native.ts disagree)`, -1);
@@ -133,6 +142,11 @@ function loadLibraries() {
     run: pl.func('int pl_run(void *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out)'),
     cpRead: pl.func('int pl_cp_read(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, _Out_ uint32_t *val)'),
     cpWrite: pl.func('int pl_cp_write(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val)'),
+    sbEntries: pl.func('void *pl_core_sb(void *c)'),
+    sbState: pl.func('void *pl_core_sb_state(void *c)'),
+    sbDrain: pl.func('int pl_sb_drain(void *c, uint32_t i)'),
+    sbClear: pl.func('void pl_sb_clear(void *c)'),
+    setMemory: pl.func('void pl_core_set_memory(void *c, int relaxed, int noncoherent)'),
   };
 }
 
@@ -273,6 +287,29 @@ export class NativeCore {
   writeCp15(crn: number, crm: number, opc1: number, opc2: number, value: number): void {
     const err = native().cpWrite(this.ptr, crn, crm, opc1, opc2, value >>> 0) as number;
     if (err) throw this.error(`writing cp15 c${crn},c${crm},${opc1},${opc2}`, err);
+  }
+
+  /** The store buffer, read without a crossing: entries (Sb.Words each) and [length, coherent, stores, shown]. */
+  storeBuffer(): { entries: Uint32Array; state: Uint32Array } {
+    const n = native();
+    return {
+      entries: new Uint32Array(koffi.view(n.sbEntries(this.ptr), Sb.Cap * Sb.Words * 4)),
+      state: new Uint32Array(koffi.view(n.sbState(this.ptr), 16)),
+    };
+  }
+
+  /** Entry `index` becomes visible to every core (between runs only). */
+  drainStore(index: number): void {
+    if ((native().sbDrain(this.ptr, index) as number) !== 0) throw new NativeError(`core ${this.id}: no store buffer entry ${index} to drain`, -1);
+  }
+
+  clearStores(): void {
+    native().sbClear(this.ptr);
+  }
+
+  /** relaxed: stores to shared RAM wait in the buffer; noncoherent: as private cache lines */
+  setMemory(relaxed: boolean, noncoherent: boolean): void {
+    native().setMemory(this.ptr, relaxed ? 1 : 0, noncoherent ? 1 : 0);
   }
 
   mapMmio(base: number, size: number, read: MmioRead, write: MmioWrite): void {

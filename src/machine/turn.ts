@@ -46,9 +46,10 @@ export class TurnRunner {
     this.handlerDepth = m.cores.map(() => 0);
     // semihosting runs from the SVC trap, after the SVC's step was counted
     this.semihosting = new Semihosting(m.bus, (core, byte) => m.print(core, byte, m.steps - 1));
-    m.bus.beforeDeviceAccess = (core, write) => {
+    m.bus.beforeDeviceAccess = (core, write, address) => {
       this.drainLog(core);
       if (write && this.inRun?.id === core) this.inRun.deviceWrites++;
+      if (write && m.memory.relaxed) m.memory.noteAhead(core, `the write to device register ${hex(address)}`);
     };
     m.bus.afterDeviceRead = (core, address, value) => {
       if (this.inRun?.id === core) this.inRun.deviceRead = { address, value };
@@ -117,6 +118,7 @@ export class TurnRunner {
       core.cpsr = o[Out.Cpsr]!;
       m.noteCutPc(id, core.pc);
       m.steps += retired;
+      m.memory.ran(id);
       done += retired;
       const reason = o[Out.Reason]!;
       if (retired) {
@@ -155,6 +157,11 @@ export class TurnRunner {
       // a device access or SEV may wake a sleeper: wake it now, at this step, not when
       // the scheduler next looks (which depends on how turns were cut)
       if (reason === Stop.Mmio) m.waiting.wakeSleepers();
+      if (reason === Stop.Memory) {
+        // before a barrier, a clean, or with the buffer nearly full (nothing retired)
+        if (!m.memory.stopped(id, o[Out.MemOp]!, o[Out.MemArg]!)) break;
+        continue;
+      }
       if (reason === Stop.Trap) {
         const visible = this.executeTrap(core, o[Out.Trap]!, o[Out.TrapWord]!, o[Out.TrapSize]!);
         done++;
@@ -289,6 +296,7 @@ export class TurnRunner {
         return false;
       }
       case Trap.Sev:
+        if (m.memory.relaxed) m.memory.noteAhead(core.id, `SEV at ${m.symbolize(core.pc)}`);
         for (const c of m.cores) if (c.live) c.event = true;
         m.emit({ kind: 'sev', step, core: core.id });
         core.retire(size);
@@ -311,6 +319,12 @@ export class TurnRunner {
         return true;
       case Trap.Svc:
         return this.svc(core, word, size);
+      case Trap.Cp15: {
+        const err = m.memory.cp15(core, word);
+        if (err) { m.fault(core.id, err); return false; }
+        core.retire(size);
+        return false;
+      }
       case Trap.Yield:
         // a hint (cpu_relax()): no architectural effect; polling detection
         // decides whether this core is waiting
@@ -329,6 +343,8 @@ export class TurnRunner {
       this.enter(core, 'svc', (core.pc + size) >>> 0, m.steps - 1);
       return false;
     }
+    // a debugger call reads memory as this core sees it: its buffered stores complete first
+    if (m.memory.relaxed) m.memory.drainAll(core.id);
     const op = core.reg(0);
     const arg = core.reg(1);
     m.emit({ kind: 'semihosting', step: m.steps - 1, core: core.id, op, name: Semihosting.opName(op) });

@@ -4,8 +4,9 @@ import type { DemoRow, ExploreResult, RunResult } from './result.js';
 export function formatRun(file: string, r: RunResult): string {
   const lines: string[] = [];
   const exit = r.exitCode === null ? 'no exit' : `exit code ${r.exitCode}`;
-  lines.push(`${file}: ${r.outcome.toUpperCase()} (${exit}, ${r.steps} steps, schedule ${r.schedule}, quantum ${r.quantum}, ${r.switches} switches)`);
+  lines.push(`${file}: ${r.outcome.toUpperCase()} (${exit}, ${r.steps} steps, schedule ${r.schedule}, quantum ${r.quantum}, ${r.switches} switches, memory ${r.memory})`);
   if (r.message) lines.push(`  ${r.message}`);
+  for (const n of r.reorderings ?? []) lines.push(`  reordering: ${n}`);
   if (r.console) {
     lines.push('console:');
     for (const l of r.console.replace(/\n$/, '').split('\n')) lines.push(`  | ${l}`);
@@ -32,7 +33,7 @@ export function formatExplore(r: ExploreResult): string {
   const lines: string[] = [];
   const outcomes = Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
   lines.push(`${r.firmware}: ${r.schedules} schedules (${r.strategy}, seed ${r.seed}${r.complete === undefined ? '' : r.complete ? ', bounded space covered' : ', cut short by --runs'}${r.interrupted ? ', interrupted: failures as found, not shrunk' : ''}): ${outcomes}`);
-  lines.push(`  scheduling points on ${r.sharedWords} shared words; ${r.contendedPoints} contended decisions in the probe run`);
+  lines.push(`  memory ${r.memory}; scheduling points on ${r.sharedWords} shared words; ${r.contendedPoints} contended decisions in the probe run`);
   for (const f of r.failures) {
     lines.push('');
     lines.push(`${f.outcome.toUpperCase()} (found by run ${f.foundBy}, replay with ${f.switches} context switches): ${f.replay}`);
@@ -41,6 +42,7 @@ export function formatExplore(r: ExploreResult): string {
       lines.push(`  step ${h.step}: core ${h.writer.core} at ${h.writer.symbol} wrote ${h.address} (${h.addressSymbol}${h.instruction ? `: ${h.instruction}` : ''}); core ${h.victim.core} at ${h.victim.symbol}`);
     }
     if (f.message) lines.push(`  ${f.message}`);
+    for (const n of f.reorderings ?? []) lines.push(`  reordering: ${n}`);
     lines.push(`  ${f.command}`);
     for (const c of f.lastInstructions) {
       lines.push(`  core ${c.core} last ran:`);

@@ -50,6 +50,10 @@ export interface RunResult {
   command?: string;
   /** runFirmware: the replay file of this run's decisions (saveSchedule, or the replay:FILE it followed) */
   replayFile?: string;
+  /** the memory model the verdict holds under (docs/memory-model.md) */
+  memory: 'sc' | 'relaxed';
+  /** relaxed, a failed run: the reorderings it took and the barrier each needed */
+  reorderings?: string[];
 }
 
 export type Strategy = 'random' | 'pct' | 'exhaustive';
@@ -69,10 +73,14 @@ export interface FailureReport {
   schedule: string;
   /** the last instructions of each core in the replayed failure */
   lastInstructions: { core: number; lines: string[] }[];
+  /** relaxed: the reorderings the failure needed, with the barrier that forbids each */
+  reorderings?: string[];
 }
 
 export interface ExploreResult {
   firmware: string;
+  /** the memory model every verdict holds under */
+  memory: 'sc' | 'relaxed';
   strategy: Strategy;
   schedules: number;
   outcomes: Record<string, number>;
@@ -157,5 +165,7 @@ export function report(m: Machine, verdict: Verdict, switches: number, spec: str
     quantum,
     switches,
     ...(message ? { message } : {}),
+    memory: m.memoryModel,
+    ...(outcome !== 'pass' && m.memory.notes.length ? { reorderings: [...m.memory.notes] } : {}),
   };
 }

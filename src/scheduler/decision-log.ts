@@ -12,9 +12,17 @@ import { type Entry, Schedule, SwitchCount } from './schedule.js';
 const MAX_PERIOD = 8;
 /** first word of a repeat entry: REPEAT - period; the second is the number of further repetitions */
 const REPEAT = -1000;
+/** first word of a drain (--memory relaxed): DRAIN - core; the second is the store's number */
+const DRAIN = -100;
+
+/** a (first, second) pair that is no repeat entry, as a decision */
+function decision(a: number, b: number): Entry {
+  if (a <= DRAIN) return { drain: DRAIN - a, store: b };
+  return a < 0 ? { wake: -1 - a } : { core: a, steps: b };
+}
 
 export class DecisionLog {
-  /** pairs: (core, steps) a run; (-1-core, 0) a wake; (REPEAT-period, times) a repeat of the `period` pairs before it */
+  /** pairs: (core, steps) a run; (-1-core, 0) a wake; (DRAIN-core, store) a drain; (REPEAT-period, times) a repeat of the `period` pairs before it */
   private words = new Float64Array(256);
   private n = 0;
   /** word index where the pairs after the last repeat entry begin (a new pattern is looked for there) */
@@ -43,6 +51,10 @@ export class DecisionLog {
     this.add(-1 - core, 0);
   }
 
+  drain(core: number, store: number): void {
+    this.add(DRAIN - core, store);
+  }
+
   /** the decisions logged so far, repeats as `Repeat` entries */
   toSchedule(then: string): Schedule {
     const ds: Entry[] = [];
@@ -50,13 +62,12 @@ export class DecisionLog {
     for (let i = 0; i < this.n; i += 2) {
       const a = w[i]!;
       if (a <= REPEAT) ds.push({ period: REPEAT - a, repeat: w[i + 1]! });
-      else ds.push(a < 0 ? { wake: -1 - a } : { core: a, steps: w[i + 1]! });
+      else ds.push(decision(a, w[i + 1]!));
     }
     if (this.partial) {
       const start = this.patternStart();
       for (let k = 0; k < this.partial; k++) {
-        const a = w[start + 2 * k]!;
-        ds.push(a < 0 ? { wake: -1 - a } : { core: a, steps: w[start + 2 * k + 1]! });
+        ds.push(decision(w[start + 2 * k]!, w[start + 2 * k + 1]!));
       }
     }
     return new Schedule(ds, then);

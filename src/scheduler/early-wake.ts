@@ -19,7 +19,7 @@ export class EarlyWakeOracle implements MachineObserver {
   private readonly firstWrite: boolean[];
   private readonly eligible: boolean[];
 
-  constructor(machine: Machine) {
+  constructor(private readonly machine: Machine) {
     const n = machine.cores.length;
     this.reads = Array.from({ length: n }, () => new Set<number>());
     this.asleep = new Array<boolean>(n).fill(false);
@@ -41,6 +41,11 @@ export class EarlyWakeOracle implements MachineObserver {
   }
 
   write(core: number, _step: number, address: number): void {
+    // relaxed: a sleeper can see a buffered store only once it drains
+    if (!this.machine.memory.relaxed) this.written(core, address);
+  }
+
+  private written(core: number, address: number): void {
     const word = address & ~3;
     for (let c = 0; c < this.asleep.length; c++) {
       if (c === core || !this.asleep[c]) continue;
@@ -50,7 +55,8 @@ export class EarlyWakeOracle implements MachineObserver {
   }
 
   event(e: MachineEvent): void {
-    if (e.kind === 'sleep' && e.how === 'wfe') {
+    if (e.kind === 'visible') this.written(e.core, e.address);
+    else if (e.kind === 'sleep' && e.how === 'wfe') {
       this.asleep[e.core] = true;
       this.firstWrite[e.core] = true;
     } else if (e.kind === 'wake') {

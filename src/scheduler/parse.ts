@@ -74,7 +74,10 @@ export function parsePolicy(spec: string, o: PolicyOptions): Policy {
     case 'choices': {
       const list = args.join(':');
       const prefix = list === '' ? [] : list.split(',');
-      for (const c of prefix) if (!/^w?\d+$/.test(c) || Number(c.replace('w', '')) >= o.cores) throw bad(`choice '${c}' is not a core (or wCORE) of ${o.cores}`);
+      for (const c of prefix) {
+        const core = /^(?:w?(\d+)|d(\d+)\.\d+)$/.exec(c);
+        if (!core || Number(core[1] ?? core[2]) >= o.cores) throw bad(`choice '${c}' is not a core (or wCORE, dCORE.STORE) of ${o.cores}`);
+      }
       return new ChoicePolicy(prefix, oracle());
     }
     default:

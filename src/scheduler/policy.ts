@@ -8,6 +8,7 @@
  * worth running (`candidates`), what the non-preemptive default does, what a
  * preemption is and when a decision is contended.
  */
+import type { DrainOption } from '../machine/memory.js';
 import type { Decision } from './schedule.js';
 
 export interface SchedulerView {
@@ -25,6 +26,8 @@ export interface SchedulerView {
   step: number;
   /** instructions each core has retired in this run */
   retired: number[];
+  /** --memory relaxed: the buffered stores that may become visible now (a drain is a decision) */
+  drains: DrainOption[];
 }
 
 export interface Policy {
@@ -36,6 +39,8 @@ export interface Policy {
   readonly then?: string;
   /** words whose accesses are scheduling points ([address, words]); absent: every RAM access */
   readonly shared?: [number, number][];
+  /** the memory model its decisions were taken under (replay files say) */
+  readonly memory?: 'sc' | 'relaxed';
   next(v: SchedulerView): Decision;
 }
 

@@ -10,6 +10,8 @@
  *   `w1`     core 1's WFE ends early (WFE is a hint; hardware may do this)
  *   `0#412>1`  when core 0 has retired 412 instructions, switch to core 1
  *   `0#412>w1` ... or end core 1's WFE early; `start>1` at the first decision
+ *   `d1.3`   core 1's third buffered store becomes visible (--memory relaxed);
+ *            `0#412>d1.3` the same as a switch token
  * (switch tokens run the default policy, np, between them: exploration
  * writes its failures this way, one token per preemption)
  * after the decisions, the run continues with the `then` policy (default:
@@ -30,6 +32,7 @@ import { readRegularFile } from '../input.js';
 export type Decision =
   | { core: number; steps: number; until?: string; visible?: boolean }
   | { wake: number }
+  | Drain
   | Switch;
 
 /** In a schedule's list: the `period` decisions before it run `repeat` more times. Never nested. */
@@ -43,6 +46,12 @@ export type Entry = Decision | Repeat;
 /** a schedule file larger than this is refused before it is read: one a run writes stays far smaller (repeats are grouped) */
 export const MAX_SCHEDULE_BYTES = 4 << 20;
 
+/** --memory relaxed: core `drain`'s buffered store number `store` (counted from the run's start) becomes visible */
+export interface Drain {
+  drain: number;
+  store: number;
+}
+
 /**
  * A choice made against the default (non-preemptive) policy: when core
  * `at.core` has retired `at.count` instructions (or at the very start), run
@@ -51,7 +60,7 @@ export const MAX_SCHEDULE_BYTES = 4 << 20;
  */
 export interface Switch {
   at: { core: number; count: number } | 'start';
-  then: { core: number } | { wake: number };
+  then: { core: number } | { wake: number } | Drain;
 }
 
 export class Schedule {
@@ -63,6 +72,9 @@ export class Schedule {
 
   /** sha256 (hex) of the ELF file the schedule was recorded on, when the file says */
   firmwareSha256?: string;
+
+  /** the memory model the decisions were taken under (a replay runs under it) */
+  memory?: 'sc' | 'relaxed';
 
   constructor(decisions: Entry[] = [], readonly then = 'np') {
     for (const d of decisions) this.push(d);
@@ -120,6 +132,7 @@ export class Schedule {
     const lines = ['# penlab schedule v1', `then: ${this.then}`];
     if (this.firmwareSha256) lines.push(`firmware-sha256: ${this.firmwareSha256}`);
     if (this.shared) lines.push(`shared: ${this.shared.map(([a, n]) => `0x${a.toString(16)}+${n}`).join(' ')}`);
+    if (this.memory) lines.push(`memory: ${this.memory}`);
     for (const [k, v] of Object.entries(header)) lines.push(`${k}: ${v}`);
     lines.push(this.toString(), '');
     return lines.join('\n');
@@ -130,6 +143,7 @@ export class Schedule {
     let then = 'np';
     let shared: [number, number][] | undefined;
     let sha: string | undefined;
+    let memory: 'sc' | 'relaxed' | undefined;
     let body = text;
     if (text.includes('\0')) throw new InputError(`${source}: not a schedule file (binary data)`);
     if (text.startsWith('# penlab schedule')) {
@@ -145,6 +159,10 @@ export class Schedule {
           if (m[1] === 'firmware-sha256') {
             if (!/^[0-9a-f]{64}$/.test(m[2]!)) throw new InputError(`${source}: bad firmware-sha256 '${quote(m[2]!)}' (expected 64 hex digits)`);
             sha = m[2]!;
+          }
+          if (m[1] === 'memory') {
+            if (m[2] !== 'sc' && m[2] !== 'relaxed') throw new InputError(`${source}: bad memory '${m[2]}' (expected sc or relaxed)`);
+            memory = m[2];
           }
           continue;
         }
@@ -176,22 +194,29 @@ export class Schedule {
     const schedule = new Schedule(decisions, then);
     if (shared) schedule.shared = shared;
     if (sha) schedule.firmwareSha256 = sha;
+    if (memory) schedule.memory = memory;
     return schedule;
   }
 
   private static token(tok: string, source: string, cores: number, decisions: Entry[]): void {
     {
-      const sw = /^(?:(\d+)#(\d+)|start)>(w?)(\d+)$/.exec(tok);
+      const sw = /^(?:(\d+)#(\d+)|start)>(?:(w?)(\d+)|d(\d+)\.(\d+))$/.exec(tok);
       if (sw) {
         const from = sw[1] === undefined ? undefined : Number(sw[1]);
-        const to = Number(sw[4]);
+        const to = Number(sw[4] ?? sw[5]);
         if ((from !== undefined && from >= cores) || to >= cores) {
           throw new InputError(`${source}: bad schedule token '${quote(tok)}' (no core ${Math.max(from ?? 0, to)} on a ${cores}-core board)`);
         }
         decisions.push({
           at: from === undefined ? 'start' : { core: from, count: Number(sw[2]) },
-          then: sw[3] ? { wake: to } : { core: to },
+          then: sw[5] !== undefined ? { drain: to, store: Number(sw[6]) } : sw[3] ? { wake: to } : { core: to },
         });
+        return;
+      }
+      const drain = /^d(\d+)\.(\d+)$/.exec(tok);
+      if (drain) {
+        if (Number(drain[1]) >= cores) throw new InputError(`${source}: bad schedule token '${quote(tok)}' (no core ${drain[1]} on a ${cores}-core board)`);
+        decisions.push({ drain: Number(drain[1]), store: Number(drain[2]) });
         return;
       }
       const run = /^(\d+):(\d+)$/.exec(tok);
@@ -199,7 +224,7 @@ export class Schedule {
       const wake = /^w(\d+)$/.exec(tok);
       const core = Number(run?.[1] ?? until?.[1] ?? wake?.[1] ?? NaN);
       if ((!run && !wake && !until) || !(core < cores)) {
-        throw new InputError(`${source}: bad schedule token '${quote(tok)}' (expected CORE:STEPS, CORE@SYMBOL[+OFF] or wCORE with CORE < ${cores})`);
+        throw new InputError(`${source}: bad schedule token '${quote(tok)}' (expected CORE:STEPS, CORE@SYMBOL[+OFF], wCORE or dCORE.STORE with CORE < ${cores})`);
       }
       if (run) decisions.push({ core, steps: Number(run[2]) });
       else if (until) decisions.push({ core, steps: Number.MAX_SAFE_INTEGER, until: until[2]! });
@@ -231,9 +256,10 @@ function parseRanges(text: string, source: string): [number, number][] {
 export function formatDecision(d: Decision): string {
   if ('at' in d) {
     const at = d.at === 'start' ? 'start' : `${d.at.core}#${d.at.count}`;
-    return `${at}>${'wake' in d.then ? `w${d.then.wake}` : d.then.core}`;
+    return `${at}>${'wake' in d.then ? `w${d.then.wake}` : 'drain' in d.then ? `d${d.then.drain}.${d.then.store}` : d.then.core}`;
   }
   if ('wake' in d) return `w${d.wake}`;
+  if ('drain' in d) return `d${d.drain}.${d.store}`;
   return d.until !== undefined ? `${d.core}@${d.until}` : `${d.core}:${d.steps}`;
 }
 

@@ -13,6 +13,13 @@
  * machine runs the turn (machine/turn.ts); the decision goes into the log
  * that becomes the run's replayable schedule.
  *
+ * Under --memory relaxed a decision may also make a buffered store visible
+ * (a drain). A core waiting at a barrier is not ready; when nothing else can
+ * go on (no core ready, or every ready core waiting on memory) the oldest
+ * store of the lowest core drains by default, and so does a store buffered
+ * for DRAIN_AGE steps (visible in finite time): stores become visible late,
+ * in program order, and reorderings are choices.
+ *
  * Invariants: the policy sees only the view (never the machine), so a
  * schedule plus the firmware determines the run; the loop allocates nothing
  * per decision, since in lockstep it runs once per step.
@@ -42,7 +49,8 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
   const log = new DecisionLog();
   const then = policy.then ?? 'np';
   // one view, refilled for every decision: this loop runs once per step in lockstep
-  const v: SchedulerView = { ready: [], spinning: [], repeating: [], wfe: [], last: undefined, decisions: 0, step: 0, retired: machine.retired };
+  const v: SchedulerView = { ready: [], spinning: [], repeating: [], wfe: [], last: undefined, decisions: 0, step: 0, retired: machine.retired, drains: [] };
+  const memory = machine.memory;
   const masks = [0, 0, 0, 0];
   const end = (verdict: Verdict): ScheduledRun => ({ verdict, schedule: () => log.toSchedule(then), switches: log.switches });
   const waiting = machine.waiting;
@@ -67,7 +75,7 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
     for (const c of machine.cores) {
       const bit = 1 << c.id;
       if (c.state === 'wfe') wfe |= bit;
-      if (c.state !== 'running') continue;
+      if (c.state !== 'running' || memory.blocked(c.id)) continue;
       ready |= bit;
       if (waiting.isRepeating(c.id)) repeating |= bit;
       if (waiting.isSpinning(c.id)) spinning |= bit;
@@ -76,6 +84,16 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
     if (spinning !== masks[1]) fill(v.spinning, (masks[1] = spinning));
     if (repeating !== masks[2]) fill(v.repeating, (masks[2] = repeating));
     if (wfe !== masks[3]) fill(v.wfe, (masks[3] = wfe));
+    const pending = memory.pending;
+    const late = pending ? memory.overdue() : undefined;
+    if (late || (pending && (v.ready.length === 0 || v.spinning.length === v.ready.length))) {
+      // nothing else can go on, or a store has waited long enough: the oldest buffered store becomes visible
+      const d = late ?? memory.defaultDrain()!;
+      memory.drain(d.core, d.store);
+      log.drain(d.core, d.store);
+      continue;
+    }
+    v.drains = pending ? memory.options() : NO_DRAINS;
     if (v.ready.length === 0) {
       // every core sleeps: time passes to the next timer event; a deadlock only if no timer can ever fire
       if (clock.skipToNext()) continue;
@@ -89,6 +107,11 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
     if ('wake' in d) {
       waiting.wakeEarly(d.wake);
       log.wake(d.wake);
+      continue;
+    }
+    if ('drain' in d) {
+      if (!memory.drain(d.drain, d.store)) throw new Error(`policy ${policy.spec} drained core ${d.drain}'s store ${d.store}, which cannot drain now`);
+      log.drain(d.drain, d.store);
       continue;
     }
     if ('at' in d) throw new Error(`policy ${policy.spec} returned a switch token`);
@@ -109,6 +132,8 @@ export function resolveSymbol(machine: Machine, expr: string): number {
   if (!sym) throw new InputError(`schedule: no symbol '${m?.[1] ?? expr}' in ${machine.firmware.path}`);
   return (sym.address + (m[2] ? Number(m[2]) : 0)) >>> 0;
 }
+
+const NO_DRAINS: SchedulerView['drains'] = [];
 
 function fill(list: number[], mask: number): void {
   list.length = 0;

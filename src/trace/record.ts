@@ -48,6 +48,7 @@ export interface EventRecord {
 
 export const EVENT_KINDS = [
   'switch', 'sgi', 'iar', 'eoi', 'exception', 'eret', 'sleep', 'wake', 'sev', 'semihosting', 'console', 'power', 'hazard',
+  'visible',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 export const RECORD_KINDS: readonly string[] = ['insn', ...EVENT_KINDS];
@@ -96,5 +97,14 @@ export function eventRecord(e: MachineEvent, symbolize: (a: number) => string): 
     case 'console': return at('console', { core: e.core, byte: e.byte });
     case 'power': return at('power', { core: e.core, on: e.on });
     case 'hazard': return at('hazard', hazardFields(e.hazard, symbolize));
+    case 'visible': {
+      // --memory relaxed: a buffered store reached the other cores (made at pc, by store number)
+      const f: Record<string, EventValue> = {
+        core: e.core, store: e.store, addr: hex(e.address), addrSym: symbolize(e.address), size: e.size,
+        value: `0x${(e.value >>> 0).toString(16)}`, pc: hex(e.pc), sym: symbolize(e.pc),
+      };
+      if (e.cached) f.cached = true;
+      return at('visible', f);
+    }
   }
 }

@@ -51,9 +51,19 @@ enum { EV_FETCH = 1, EV_READ = 2, EV_WRITE = 3, EV_REG = 4 };
 enum {
   STOP_BUDGET = 0, STOP_TRAP = 1, STOP_SHARED = 2, STOP_MMIO = 3,
   STOP_IRQ = 4, STOP_LOG_FULL = 5, STOP_ERROR = 6, STOP_INTR = 7, STOP_UNTIL = 8,
-  STOP_ALIGN = 9, STOP_SCTLR = 10,
+  STOP_ALIGN = 9, STOP_SCTLR = 10, STOP_MEMORY = 11,
 };
-enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, TRAP_SVC = 5, TRAP_YIELD = 6 };
+enum {
+  TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, TRAP_SVC = 5, TRAP_YIELD = 6,
+  TRAP_CP15 = 7, /* MRC/MCR ACTLR, MCR SCTLR: the coherency state the relaxed model reads */
+};
+/* relaxed memory: why a run stopped with STOP_MEMORY (out[O_MEM_OP]) */
+enum { MEM_NONE = 0, MEM_BARRIER = 1, MEM_CLEAN_LINE = 2, MEM_CLEAN_ALL = 3, MEM_FULL = 4 };
+/* a store buffer entry: SB_WORDS words, TS views them (native.ts StoreBufferView) */
+enum { SB_ADDR = 0, SB_META = 1, SB_SEQ = 2, SB_PC = 3, SB_DATA = 4, SB_OLD = 6, SB_WORDS = 8 };
+#define SB_CACHED 0x100u /* META: a line of a non-coherent core's cache, not a store-buffer slot */
+#define SB_CAP 96
+#define SB_RESERVE 34    /* room an instruction may need (STM of 16, VSTM) before the run stops */
 
 #define F_LOG_FETCH 1u
 #define F_LOG_ACCESS 2u
@@ -67,11 +77,11 @@ enum { TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, 
 enum {
   O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD,
   O_BAD_ADDR, O_BAD_TYPE, O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE,
-  O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_FAULT_ADDR, O_FAULT_WRITE, O_COUNT
+  O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_FAULT_ADDR, O_FAULT_WRITE, O_MEM_OP, O_MEM_ARG, O_COUNT
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 6u
+#define PL_ABI_VERSION 7u
 
 typedef struct {
   uint32_t base, size, first_page;
@@ -119,7 +129,17 @@ typedef struct pl_core {
   uc_context *before;
   uint32_t fault_addr, fault_write, undo_addr, undo_size, insn_log;
   uint8_t undo[8];
+  uint32_t cur_pc;       /* the instruction running now (a buffered store's PC) */
+  /* relaxed memory (docs/memory-model.md): stores to shared RAM wait in sb[] */
+  int relaxed, noncoherent;
+  uint32_t sb[SB_CAP * SB_WORDS];
+  uint32_t sb_state[4];  /* entries, coherent entries (barriers wait for them), stores so far, shown */
+  uint32_t mem_op, mem_arg;
 } pl_core;
+#define SB_LEN 0
+#define SB_COHERENT 1
+#define SB_STORES 2
+#define SB_SHOWN 3
 
 static pl_region *find(pl_bus *b, uint32_t a) {
   for (int i = 0; i < b->nr; i++)
@@ -186,6 +206,7 @@ static uint32_t classify(pl_core *c, const uint8_t *p, uint32_t size, uint32_t *
     else if ((w & 0x0FFFFFFF) == 0x0320F004) arm = TRAP_SEV;
     else if ((w & 0x0FFFFFFF) == 0x0320F001) arm = TRAP_YIELD;
     else if ((w & 0x0F000000) == 0x0F000000) arm = TRAP_SVC;
+    else if ((w & 0x0FFF0FFF) == 0x0E110F30 || (w & 0x0FFF0FFF) == 0x0E010F30 || (w & 0x0FFF0FFF) == 0x0E010F10) arm = TRAP_CP15;
   }
   uint32_t h1 = w & 0xFFFF, h2 = w >> 16;
   if (h1 == 0xEE10 && (h2 & 0x0FFF) == 0x0FB0) thumb = TRAP_MPIDR;
@@ -193,6 +214,7 @@ static uint32_t classify(pl_core *c, const uint8_t *p, uint32_t size, uint32_t *
   else if (h1 == 0xF3AF && h2 == 0x8003) thumb = TRAP_WFI;
   else if (h1 == 0xF3AF && h2 == 0x8004) thumb = TRAP_SEV;
   else if (h1 == 0xF3AF && h2 == 0x8001) thumb = TRAP_YIELD;
+  else if ((h1 == 0xEE11 || h1 == 0xEE01) && ((h2 & 0x0FFF) == 0x0F30 || (h1 == 0xEE01 && (h2 & 0x0FFF) == 0x0F10))) thumb = TRAP_CP15;
   if (arm == TRAP_NONE && thumb == TRAP_NONE) return TRAP_NONE;
   *word = w;
   return (read_cpsr(c->uc) & 0x20) ? thumb : arm;
@@ -207,6 +229,180 @@ static inline void mark_exec(pl_core *c, pl_region *r, uint32_t a) {
   uint32_t pg = g >> PAGE_SHIFT, ch = g >> CHUNK_SHIFT;
   c->exec_chunks[ch >> 3] |= (uint8_t)(1u << (ch & 7));
   c->exec_pages[pg] = 1;
+}
+
+/* ---- relaxed memory: store buffers and a non-coherent core's cache ----
+ * (docs/memory-model.md) Engines run one at a time over one host buffer, so a
+ * relaxed core's buffered stores live *in* that buffer while it runs (its own
+ * loads see them; same-address stores stay in program order) and are put aside
+ * while it does not: sb_hide puts the visible bytes back when its run ends,
+ * sb_show puts its own back in when it next runs. pl_sb_drain (TypeScript
+ * decides when: a scheduling choice) makes one entry's bytes visible for good,
+ * and only then do other engines drop their translations of them. */
+
+static int written(pl_core *c, uint32_t g, uint32_t a, uint32_t size);
+
+static inline uint32_t *sb_entry(pl_core *c, uint32_t i) { return c->sb + i * SB_WORDS; }
+
+static int touches_shared_word(pl_bus *b, pl_region *r, uint32_t a, uint32_t size) {
+  if (b->all_shared) return 1;
+  uint32_t w0 = global_off(r, a) >> 2, w1 = (global_off(r, a) + size - 1) >> 2;
+  for (uint32_t w = w0; w <= w1; w++)
+    if (b->word_shared[w >> 3] & (1u << (w & 7))) return 1;
+  return 0;
+}
+
+/* A store by a relaxed core, before it lands: buffered (1), or visible at once
+   (0) when no other agent uses the word, so nobody could tell the difference. */
+static int sb_buffer(pl_core *c, pl_region *r, uint32_t off, uint32_t a, uint32_t size, uint64_t value) {
+  uint32_t n = c->sb_state[SB_LEN];
+  /* full only if one instruction stored more than SB_RESERVE times: that store is not buffered */
+  if (size > 8 || n == SB_CAP || !touches_shared_word(c->bus, r, a, size)) return 0;
+  uint32_t *e = sb_entry(c, n);
+  e[SB_ADDR] = a;
+  e[SB_META] = size | (c->noncoherent ? SB_CACHED : 0);
+  e[SB_SEQ] = ++c->sb_state[SB_STORES];
+  e[SB_PC] = c->cur_pc;
+  e[SB_DATA] = (uint32_t)value;
+  e[SB_DATA + 1] = (uint32_t)(value >> 32);
+  e[SB_OLD] = e[SB_OLD + 1] = 0;
+  memcpy(&e[SB_OLD], r->host + off, size);
+  c->sb_state[SB_LEN] = n + 1;
+  if (!c->noncoherent) c->sb_state[SB_COHERENT]++;
+  return 1;
+}
+
+static uint8_t *sb_host(pl_core *c, uint32_t *e) {
+  pl_region *r = find(c->bus, e[SB_ADDR]);
+  return r ? r->host + (e[SB_ADDR] - r->base) : NULL;
+}
+
+/* the run ends: newest first, each entry's overwritten bytes go back */
+static void sb_hide(pl_core *c) {
+  for (uint32_t i = c->sb_state[SB_LEN]; i-- > 0;) {
+    uint32_t *e = sb_entry(c, i);
+    uint8_t *h = sb_host(c, e);
+    if (h) memcpy(h, &e[SB_OLD], e[SB_META] & 0xFF);
+  }
+  c->sb_state[SB_SHOWN] = 0;
+}
+
+/* the run starts: oldest first, note what is visible now and put the core's bytes over it */
+static void sb_show(pl_core *c) {
+  for (uint32_t i = 0; i < c->sb_state[SB_LEN]; i++) {
+    uint32_t *e = sb_entry(c, i);
+    uint8_t *h = sb_host(c, e);
+    if (!h) continue;
+    memcpy(&e[SB_OLD], h, e[SB_META] & 0xFF);
+    memcpy(h, &e[SB_DATA], e[SB_META] & 0xFF);
+  }
+  c->sb_state[SB_SHOWN] = 1;
+}
+
+static uint32_t reg_value(pl_core *c, uint32_t rt) {
+  uint32_t v = 0;
+  if (rt <= 12) uc_reg_read(c->uc, UC_ARM_REG_R0 + (int)rt, &v);
+  else if (rt == 13) uc_reg_read(c->uc, UC_ARM_REG_SP, &v);
+  else if (rt == 14) uc_reg_read(c->uc, UC_ARM_REG_LR, &v);
+  return v;
+}
+
+/* MCR p15,0,Rt,c7,CRm,opc2 (the low 12 bits of either encoding): a barrier or a D-cache clean */
+static uint32_t cp15_c7_op(uint32_t low) {
+  switch (low) {
+  case 0xFBA: case 0xF9A: return MEM_BARRIER;      /* CP15DMB c10,5; CP15DSB c10,4 */
+  case 0xF3A: case 0xF3E: return MEM_CLEAN_LINE;   /* DCCMVAC c10,1; DCCIMVAC c14,1 */
+  case 0xF5A: case 0xF5E: return MEM_CLEAN_ALL;    /* DCCSW c10,2; DCCISW c14,2 (every line: we keep no sets) */
+  default: return MEM_NONE;
+  }
+}
+
+/* What the instruction at p means to a store buffer (ARM ARM A8.8.43 DMB, A8.8.44 DSB,
+   LDREX/STREX/SWP act on visible memory; B4.2 CP15 c7). *rt: the register of a clean by MVA. */
+static uint32_t memory_op(pl_core *c, const uint8_t *p, uint32_t size, uint32_t *rt) {
+  if (size != 4) return MEM_NONE;
+  uint32_t w = p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24);
+  uint32_t arm = MEM_NONE, thumb = MEM_NONE, arm_rt = (w >> 12) & 15, h1 = w & 0xFFFF, h2 = w >> 16;
+  if ((w & 0xFFFFFFE0) == 0xF57FF040) arm = MEM_BARRIER; /* DSB, DMB (any option) */
+  else if ((w >> 28) != 0xF) {
+    if ((w & 0x0FFF0000) == 0x0E070000) arm = cp15_c7_op(w & 0xFFF);
+    else if ((w & 0x0F800F90) == 0x01800F90 || (w & 0x0FB00FF0) == 0x01000090) arm = MEM_BARRIER; /* LDREX*, STREX*, SWP(B) */
+  }
+  if (h1 == 0xF3BF && ((h2 & 0xFFE0) == 0x8F40)) thumb = MEM_BARRIER;
+  else if (h1 == 0xEE07) thumb = cp15_c7_op(h2 & 0xFFF);
+  else if ((h1 & 0xFFE0) == 0xE840 || ((h1 & 0xFFE0) == 0xE8C0 && (h2 & 0xC0) == 0x40)) thumb = MEM_BARRIER;
+  if (arm == MEM_NONE && thumb == MEM_NONE) return MEM_NONE;
+  int t = (read_cpsr(c->uc) & 0x20) != 0;
+  *rt = t ? h2 >> 12 : arm_rt;
+  return t ? thumb : arm;
+}
+
+/* Before an instruction of a relaxed core with buffered stores: must the run stop
+   so that TypeScript drains first? (barrier with coherent entries; a clean of a
+   line the core holds dirty; the buffer nearly full) */
+static int relaxed_stop(pl_core *c, const uint8_t *p, uint32_t size) {
+  uint32_t n = c->sb_state[SB_LEN];
+  if (!n) return 0;
+  if (n + SB_RESERVE > SB_CAP) { c->mem_op = MEM_FULL; return 1; }
+  uint32_t rt = 0, op = memory_op(c, p, size, &rt);
+  if (op == MEM_BARRIER) {
+    if (!c->sb_state[SB_COHERENT]) return 0;
+    c->mem_op = op;
+    return 1;
+  }
+  if (op == MEM_NONE || n == c->sb_state[SB_COHERENT]) return 0; /* no dirty lines */
+  if (op == MEM_CLEAN_ALL) { c->mem_op = op; return 1; }
+  uint32_t line = reg_value(c, rt) & ~31u;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t *e = sb_entry(c, i);
+    uint32_t last = e[SB_ADDR] + (e[SB_META] & 0xFF) - 1;
+    if ((e[SB_META] & SB_CACHED) && ((e[SB_ADDR] & ~31u) == line || (last & ~31u) == line)) {
+      c->mem_op = op; c->mem_arg = line;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Entry i becomes visible (between runs: the core's bytes are aside). Older
+   entries it overlaps must have drained first (TypeScript's rule). */
+int pl_sb_drain(pl_core *c, uint32_t i) {
+  uint32_t n = c->sb_state[SB_LEN];
+  if (i >= n || c->sb_state[SB_SHOWN]) return -1;
+  uint32_t *e = sb_entry(c, i);
+  pl_region *r = find(c->bus, e[SB_ADDR]);
+  uint32_t size = e[SB_META] & 0xFF;
+  if (r) {
+    uint32_t off = e[SB_ADDR] - r->base;
+    if (memcmp(r->host + off, &e[SB_DATA], size) != 0) { c->bus->epoch++; c->bus->seen_epoch++; }
+    memcpy(r->host + off, &e[SB_DATA], size);
+    c->bus->page_dirty[r->first_page + (off >> PAGE_SHIFT)] = 1;
+    c->bus->page_dirty[r->first_page + ((off + size - 1) >> PAGE_SHIFT)] = 1;
+    written(c, global_off(r, e[SB_ADDR]), e[SB_ADDR], size);
+  }
+  if (!(e[SB_META] & SB_CACHED)) c->sb_state[SB_COHERENT]--;
+  memmove(e, e + SB_WORDS, (size_t)(n - i - 1) * SB_WORDS * sizeof(uint32_t));
+  c->sb_state[SB_LEN] = n - 1;
+  return 0;
+}
+
+/* the run is over: entries are forgotten (the next reset restores RAM anyway) */
+void pl_sb_clear(pl_core *c) {
+  c->sb_state[SB_LEN] = c->sb_state[SB_COHERENT] = c->sb_state[SB_STORES] = c->sb_state[SB_SHOWN] = 0;
+}
+
+uint32_t *pl_core_sb(pl_core *c) { return c->sb; }
+uint32_t *pl_core_sb_state(pl_core *c) { return c->sb_state; }
+
+/* relaxed: stores to shared RAM are buffered; noncoherent (SCTLR.C=1, ACTLR.SMP=0):
+   they are lines of a private cache, and what the store buffer held drains into it */
+void pl_core_set_memory(pl_core *c, int relaxed, int noncoherent) {
+  c->relaxed = relaxed;
+  if (noncoherent && !c->noncoherent) {
+    for (uint32_t i = 0; i < c->sb_state[SB_LEN]; i++) sb_entry(c, i)[SB_META] |= SB_CACHED;
+    c->sb_state[SB_COHERENT] = 0;
+  }
+  c->noncoherent = noncoherent;
 }
 
 /* A translation block starts: every chunk it covers is translated now, even
@@ -248,6 +444,10 @@ static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
   if (c->retired >= c->budget) { c->reason = STOP_BUDGET; uc_emu_stop(uc); return; }
   if (a == c->until) { c->reason = STOP_UNTIL; uc_emu_stop(uc); return; }
   if (c->log_len + LOG_RESERVE > c->log_cap) { c->reason = STOP_LOG_FULL; uc_emu_stop(uc); return; }
+  c->cur_pc = a;
+  if (c->relaxed && r && a - r->base + size <= r->size && relaxed_stop(c, r->host + (a - r->base), size)) {
+    c->reason = STOP_MEMORY; uc_emu_stop(uc); return;
+  }
   if (r && a - r->base + size <= r->size) {
     const uint8_t *p = r->host + (a - r->base);
     uint32_t word = 0, t = classify(c, p, size, &word);
@@ -350,7 +550,12 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
   c->last_size = (uint32_t)size;
   c->last_write = type == UC_MEM_WRITE;
   uint32_t g = global_off(r, a);
-  if (type == UC_MEM_WRITE) {
+  if (type == UC_MEM_WRITE && c->relaxed && sb_buffer(c, r, off, a, (uint32_t)size, (uint64_t)value)) {
+    /* buffered: nobody else sees it yet (its drain counts as the change others see) */
+    b->page_dirty[pg] = b->page_dirty[pg_end] = 1;
+    c->last_value = (uint32_t)value;
+    if (c->flags & F_LOG_ACCESS) log3(c, EV_WRITE | ((uint32_t)size << 8), a, (uint32_t)value);
+  } else if (type == UC_MEM_WRITE) {
     b->page_dirty[pg] = b->page_dirty[pg_end] = 1;
     int ran = written(c, g, a, (uint32_t)size);
     uint64_t v = (uint64_t)value;
@@ -589,7 +794,8 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   out[O_RETIRED] = out[O_LOG_LEN] = 0;
   c->budget = budget; c->flags = flags; c->until = until; c->retired = 0; c->stop_after = 0;
   c->reason = STOP_BUDGET; c->log_len = 0; c->trap = 0; c->trap_word = 0;
-  c->bad_addr = 0; c->bad_type = 0; c->intno = 0;
+  c->bad_addr = 0; c->bad_type = 0; c->intno = 0; c->mem_op = 0; c->mem_arg = 0;
+  if (c->sb_state[SB_LEN]) sb_show(c);
   c->fault_addr = 0; c->fault_write = 0; c->undo_size = 0;
   /* SCTLR.A can only change at an MCR, which ends a run (STOP_SCTLR), or between runs */
   uint32_t sctlr = 0;
@@ -626,7 +832,10 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   } else if (pc != from) {
     c->reason = STOP_BUDGET;
   }
+  if (c->sb_state[SB_LEN]) sb_hide(c);
   out[O_ERR] = e;
+  out[O_MEM_OP] = c->mem_op;
+  out[O_MEM_ARG] = c->mem_arg;
   out[O_REASON] = e ? STOP_ERROR : (uint32_t)c->reason;
   out[O_RETIRED] = c->retired;
   out[O_PC] = pc;
@@ -669,9 +878,12 @@ uint32_t pl_layout(uint32_t *dst, uint32_t cap) {
   const uint32_t v[] = {
     PL_ABI_VERSION,
     O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD, O_BAD_ADDR, O_BAD_TYPE,
-    O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE, O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_FAULT_ADDR, O_FAULT_WRITE, O_COUNT,
-    STOP_BUDGET, STOP_TRAP, STOP_SHARED, STOP_MMIO, STOP_IRQ, STOP_LOG_FULL, STOP_ERROR, STOP_INTR, STOP_UNTIL, STOP_ALIGN, STOP_SCTLR,
-    TRAP_NONE, TRAP_MPIDR, TRAP_WFE, TRAP_WFI, TRAP_SEV, TRAP_SVC, TRAP_YIELD,
+    O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE, O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_FAULT_ADDR, O_FAULT_WRITE,
+    O_MEM_OP, O_MEM_ARG, O_COUNT,
+    STOP_BUDGET, STOP_TRAP, STOP_SHARED, STOP_MMIO, STOP_IRQ, STOP_LOG_FULL, STOP_ERROR, STOP_INTR, STOP_UNTIL, STOP_ALIGN, STOP_SCTLR, STOP_MEMORY,
+    TRAP_NONE, TRAP_MPIDR, TRAP_WFE, TRAP_WFI, TRAP_SEV, TRAP_SVC, TRAP_YIELD, TRAP_CP15,
+    MEM_NONE, MEM_BARRIER, MEM_CLEAN_LINE, MEM_CLEAN_ALL, MEM_FULL,
+    SB_ADDR, SB_META, SB_SEQ, SB_PC, SB_DATA, SB_OLD, SB_WORDS, SB_CACHED, SB_CAP,
     F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH, F_LOG_REGS, F_ALIGN,
     EV_FETCH, EV_READ, EV_WRITE, EV_REG, NREGS,
   };

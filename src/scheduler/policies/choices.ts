@@ -1,6 +1,7 @@
 /**
  * `choices:C1,C2,...`: follows a prefix of choices (`0`, `1`: run that core;
- * `w1`: end core 1's WFE early), then the non-preemptive default; records
+ * `w1`: end core 1's WFE early; `d1.3`: make core 1's buffered store 3
+ * visible, under --memory relaxed), then the non-preemptive default; records
  * every decision point's options so exhaustive search can branch.
  */
 import type { EarlyWakeOracle } from '../early-wake.js';
@@ -27,8 +28,10 @@ export class ChoicePolicy implements Policy {
   next(v: SchedulerView): Decision {
     const c = candidates(v);
     const wakes = this.oracle.offers(v).map((w) => `w${w}`);
-    const options = [...c.map(String), ...wakes];
-    const costly = options.filter((o) => o.startsWith('w') || isPreemption(v, Number(o)));
+    const drains = v.drains.filter((d) => d.offered).map((d) => `d${d.core}.${d.store}`);
+    const options = [...c.map(String), ...wakes, ...drains];
+    // an early wake or an early drain goes against the default like a preemption does
+    const costly = options.filter((o) => o.startsWith('w') || o.startsWith('d') || isPreemption(v, Number(o)));
     let chosen = String(nonPreemptiveChoice(v));
     const i = this.points.length;
     if (i < this.prefix.length) {
@@ -37,6 +40,10 @@ export class ChoicePolicy implements Policy {
       else this.diverged = true;
     }
     this.points.push({ options, chosen, costly });
+    if (chosen.startsWith('d')) {
+      const [core, store] = chosen.slice(1).split('.').map(Number);
+      return { drain: core!, store: store! };
+    }
     return chosen.startsWith('w') ? { wake: Number(chosen.slice(1)) } : { core: Number(chosen), steps: TURN };
   }
 }

@@ -18,6 +18,7 @@ export class SwitchRecorder implements Policy {
     const d = this.inner.next(v);
     const at: Switch['at'] = v.last === undefined ? 'start' : { core: v.last, count: v.retired[v.last]! };
     if ('wake' in d) this.switches.push({ at, then: { wake: d.wake } });
+    else if ('drain' in d) this.switches.push({ at, then: { drain: d.drain, store: d.store } }); // default drains are the scheduler's, never a policy's
     else if ('core' in d && d.core !== nonPreemptiveChoice(v)) this.switches.push({ at, then: { core: d.core } });
     return d;
   }

@@ -6,7 +6,7 @@
  */
 import { ReplayDivergence } from '../../errors.js';
 import { nonPreemptiveChoice, type Policy, type SchedulerView, TURN } from '../policy.js';
-import { type Decision, formatDecision, type Schedule } from '../schedule.js';
+import { type Decision, type Drain, formatDecision, type Schedule } from '../schedule.js';
 
 export class ReplayPolicy implements Policy {
   private at = 0;
@@ -59,6 +59,7 @@ export class ReplayPolicy implements Policy {
           if (!v.wfe.includes(d.then.wake)) this.diverge(d, v, `core ${d.then.wake} is not in WFE`);
           return { wake: d.then.wake };
         }
+        if ('drain' in d.then) return this.drain(d, d.then, v);
         if (!v.ready.includes(d.then.core)) this.diverge(d, v, `core ${d.then.core} is not ready`);
         return this.capped(d.then.core, v);
       }
@@ -67,10 +68,20 @@ export class ReplayPolicy implements Policy {
       return this.capped(nonPreemptiveChoice(v), v);
     }
     this.at++;
+    if ('drain' in d) return this.drain(d, d, v);
     const core = 'core' in d ? d.core : d.wake;
     const ok = 'core' in d ? v.ready.includes(core) : v.wfe.includes(core);
     if (!ok) this.diverge(d, v, `core ${core} is not ${'core' in d ? 'ready' : 'in WFE'}`);
     return 'core' in d ? { ...d, visible: false } : d;
+  }
+  private drain(d: Decision, drain: Drain, v: SchedulerView): Decision {
+    if (!v.drains.some((o) => o.core === drain.drain && o.store === drain.store)) {
+      this.diverge(d, v, `core ${drain.drain}'s store ${drain.store} cannot become visible now`);
+    }
+    return { drain: drain.drain, store: drain.store };
+  }
+  get memory(): 'sc' | 'relaxed' | undefined {
+    return this.schedule.memory;
   }
   /** np's turn for `core`, ending exactly where the next switch token wants it */
   private capped(core: number, v: SchedulerView): Decision {
