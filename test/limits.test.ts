@@ -108,6 +108,24 @@ describe('never-written RAM', () => {
     expect(r.maxRssKiB).toBeLessThan(500 * 1024);
   }, 150_000);
 
+  it('in Thumb state too: zero halfwords are `movs r0, r0`, flags set as the architecture says, at the cost of any step', () => {
+    const r = penlabMeasured(['run', fw('zero-run-thumb'), '--max-steps', '2000000', '--json'], { timeout: 120_000 });
+    const j = JSON.parse(r.stdout);
+    expect(j.outcome).toBe('timeout');
+    expect(j.steps).toBe(2_000_000);
+    // two bytes a step from 16 MiB into DRAM, after the few instructions that branch there
+    for (const c of j.cores as { id: number; pc: string }[]) {
+      const base = c.id === 0 ? 0x61000000 : 0x64000000;
+      expect(Number(c.pc) - base).toBeGreaterThan(1_900_000);
+      expect((Number(c.pc) - base) % 2).toBe(0);
+    }
+    expect(r.maxRssKiB).toBeLessThan(500 * 1024);
+    // the first zero halfword sets N and clears Z (r0 = 0x80000000), keeping C from the cmp
+    const t = penlab('run', fw('zero-run-thumb'), '--max-steps', '200', '--trace', '-', '--trace-filter', 'core=0');
+    expect(t.stdout).toMatch(/0x61000000 0000 T svc 0x61000000 : movs r0, r0 ; cpsr=0xa00001f3\n/);
+    expect(t.stdout).toMatch(/0x61000002 0000 T svc 0x61000002 : movs r0, r0\n/);
+  }, 150_000);
+
   it('is fetched like any code: writing over zeros another core ran is a clobber', async () => {
     const r = await run('zero-clobber');
     expect(r.outcome).toBe('clobber');

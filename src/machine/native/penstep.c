@@ -768,19 +768,36 @@ static void state_hash(pl_core *c, uint32_t *out) {
  * is one instruction, each at a new PC, and a block runs on to the end of the
  * page: ~0.3 ms and kilobytes of host code a step), so zero words are
  * retired here, with the same stops and fetch log as on_code gives them.
- * Thumb's zero halfword (`movs r0, r0`) sets flags and is left to Unicorn.
+ * Thumb's zero halfword is `movs r0, r0` outside an IT block: N and Z from
+ * r0 (which it never changes), C and V kept, so only the first one can change
+ * CPSR; inside an IT block it is left to Unicorn.
  */
 static uint32_t skip_zeros(pl_core *c, uint32_t pc, uint32_t cpsr) {
-  if ((cpsr & 0x20) || (c->flags & F_IRQ_WATCH) || (pc & 3)) return pc;
+  int thumb = (cpsr & 0x20) != 0;
+  if ((c->flags & F_IRQ_WATCH) || (thumb ? (cpsr & 0x0600FC00) != 0 : (pc & 3) != 0)) return pc;
+  uint32_t size = thumb ? 2 : 4;
+  int flags_set = !thumb;
   pl_region *r = find(c->bus, pc);
-  while (r && pc - r->base + 4 <= r->size && c->retired < c->budget && pc != c->until
+  while (r && pc - r->base + size <= r->size && c->retired < c->budget && pc != c->until
          && c->log_len + LOG_RESERVE <= c->log_cap) {
-    uint32_t w;
-    memcpy(&w, r->host + (pc - r->base), 4);
+    uint32_t w = 0;
+    memcpy(&w, r->host + (pc - r->base), size);
     if (w != 0) break;
-    if (c->flags & F_LOG_FETCH) log3(c, EV_FETCH | (4u << 8), pc, 0);
+    if (c->flags & F_LOG_FETCH) log3(c, EV_FETCH | (size << 8), pc, 0);
     c->out[O_RETIRED] = ++c->retired;
-    pc += 4;
+    if (!flags_set) {
+      uint32_t r0 = 0;
+      uc_reg_read(c->uc, UC_ARM_REG_R0, &r0);
+      uint32_t now = (cpsr & 0x3FFFFFFFu) | (r0 & 0x80000000u) | (r0 == 0 ? 0x40000000u : 0);
+      if (now != cpsr) {
+        uc_reg_write(c->uc, UC_ARM_REG_CPSR, &now);
+        cpsr = now;
+        /* the register delta belongs to this instruction (index 15: cpsr, as reg_ids lists it) */
+        if (c->flags & F_LOG_REGS) { log3(c, EV_REG | (15u << 8), 0, now); c->regs[15] = now; }
+      }
+      flags_set = 1;
+    }
+    pc += size;
   }
   return pc;
 }
@@ -811,7 +828,10 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   /* zero words change no register: they log no deltas */
   uint32_t from = pc;
   pc = skip_zeros(c, pc, cpsr);
-  if (pc != from) uc_reg_write(c->uc, UC_ARM_REG_PC, &pc);
+  if (pc != from) {
+    uint32_t to = pc | ((cpsr >> 5) & 1); /* a PC write takes the Thumb state from bit 0 */
+    uc_reg_write(c->uc, UC_ARM_REG_PC, &to);
+  }
   if (c->retired < budget) {
     /* Unicorn takes the Thumb state from bit 0 of the start address */
     e = uc_emu_start(c->uc, pc | ((cpsr >> 5) & 1), 0xFFFFFFFFull, 0, 0);
