@@ -16,6 +16,7 @@ import { RecentInstructions } from '../report/recent.js';
 import type { ExploreResult, FailureReport, Strategy } from '../report/result.js';
 import { commandFor, DEFAULT_MAX_STEPS, firmwareSha256, type RunOptions, validateRunOptions } from '../run.js';
 import { Schedule } from '../scheduler/schedule.js';
+import { dpor, type DporOutcome, freshDpor } from './dpor.js';
 import { exhaustive } from './exhaustive.js';
 import { type Executor, LocalExecutor, WorkerPool } from './pool.js';
 import { ExploreSession, type RunRecord, type RunSpec } from './session.js';
@@ -64,10 +65,10 @@ function compareOrder(a: number[], b: number[]): number {
   return 0;
 }
 
-function validate(o: ExploreOptions): Required<Pick<ExploreOptions, 'strategy' | 'seed' | 'depth' | 'preemptions' | 'jobs' | 'out'>> & { runs: number } {
+function validate(o: ExploreOptions): Required<Pick<ExploreOptions, 'strategy' | 'seed' | 'depth' | 'preemptions' | 'jobs' | 'out'>> & { runs: number; bound: number | undefined } {
   validateRunOptions(o.run ?? {});
   const strategy = o.strategy ?? 'random';
-  if (!['random', 'pct', 'exhaustive'].includes(strategy)) throw new InputError(`--strategy ${strategy}: expected random, pct or exhaustive`);
+  if (!['random', 'pct', 'exhaustive', 'dpor'].includes(strategy)) throw new InputError(`--strategy ${strategy}: expected random, pct, exhaustive or dpor`);
   const int = (v: number | undefined, name: string, min: number, dflt: number) => {
     const n = v ?? dflt;
     if (!Number.isSafeInteger(n) || n < min) throw new InputError(`${name} ${n}: must be an integer >= ${min}`);
@@ -80,10 +81,12 @@ function validate(o: ExploreOptions): Required<Pick<ExploreOptions, 'strategy' |
   }
   return {
     strategy,
-    runs: int(o.runs, '--runs', 1, strategy === 'exhaustive' ? 100_000 : 1000),
+    runs: int(o.runs, '--runs', 1, strategy === 'exhaustive' || strategy === 'dpor' ? 100_000 : 1000),
     seed: int(o.seed, '--seed', 0, 1),
     depth: int(o.depth, '--depth', 1, 2),
     preemptions: int(o.preemptions, '--preemptions', 0, 2),
+    /** dpor: no bound unless asked for */
+    bound: o.preemptions === undefined ? undefined : int(o.preemptions, '--preemptions', 0, 0),
     jobs,
     out: o.out ?? '',
   };
@@ -149,8 +152,16 @@ async function exploreWith(
 
   // between batches the event loop gets a turn, so a signal handler (Ctrl-C) can abort
   const stop = () => options.signal?.aborted === true;
+  let searched: DporOutcome | undefined;
   try {
-    if (o.strategy === 'exhaustive') {
+    if (o.strategy === 'dpor') {
+      if (shardCount > 1) throw new InputError('--shard: dpor explores one search tree and cannot be split');
+      searched = await dpor(exec, (state.dpor ??= freshDpor()), {
+        bound: o.bound, cap: o.runs, cores: session.machine.cores.length, tally, save,
+        schedules: () => state.schedules, onProgress: options.onProgress,
+        stop: async () => { await new Promise((r) => setImmediate(r)); return stop(); },
+      });
+    } else if (o.strategy === 'exhaustive') {
       await exhaustive(exec, state, {
         bound: o.preemptions, cap: o.runs, shard: shardIndex, shards: shardCount, tally, save, onProgress: options.onProgress,
         stop: async () => { await new Promise((r) => setImmediate(r)); return stop(); },
@@ -217,6 +228,7 @@ async function exploreWith(
     outcomes: state.outcomes,
     failures,
     ...(o.strategy === 'exhaustive' ? { complete: state.frames.length === 0 } : {}),
+    ...(searched ? { complete: searched.complete, ...(searched.incomplete ? { incomplete: searched.incomplete } : {}) } : {}),
     seed: o.seed,
     sharedWords: session.info.sharedWords,
     contendedPoints: session.info.contendedPoints,

@@ -8,6 +8,8 @@ import type { Machine } from '../machine/machine.js';
 import { earlyWakes, type EarlyWakeOracle } from '../scheduler/early-wake.js';
 import { parsePolicy } from '../scheduler/parse.js';
 import { type ChoicePoint, ChoicePolicy } from '../scheduler/policies/choices.js';
+import { type DporPoint, DporPolicy, SleepBlocked } from '../scheduler/policies/dpor.js';
+import { type Operation, OperationRecorder } from '../scheduler/operations.js';
 import { NonPreemptive } from '../scheduler/policies/non-preemptive.js';
 import { PctPolicy } from '../scheduler/policies/pct.js';
 import { RandomVisible } from '../scheduler/policies/random-visible.js';
@@ -17,11 +19,13 @@ import { RoundRobin } from '../scheduler/policies/round-robin.js';
 import { isContended, type Policy } from '../scheduler/policy.js';
 import { Schedule } from '../scheduler/schedule.js';
 import { boardFor, firmwareSha256, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
+import { report } from '../report/result.js';
 
 export type RunSpec =
   | { kind: 'random'; seed: number }
   | { kind: 'pct'; depth: number; seed: number }
   | { kind: 'choices'; prefix: string[] }
+  | { kind: 'dpor'; prefix: string[]; carry: Record<string, Operation> }
   | { kind: 'schedule'; text: string };
 
 export interface RunRecord {
@@ -31,6 +35,10 @@ export interface RunRecord {
   /** exhaustive only: decision points with their options */
   points?: ChoicePoint[];
   diverged?: boolean;
+  /** dpor only: every decision with its options, operation and sleep set */
+  dpor?: DporPoint[];
+  /** dpor only: stopped because every option was asleep (redundant: `result` is where it stopped, not an outcome) */
+  blocked?: boolean;
 }
 
 export interface SessionInfo {
@@ -134,7 +142,35 @@ export class ExploreSession {
     return { sharedWords: words.length, contendedPoints: Math.max(1, contended) };
   }
 
+  private recorder: OperationRecorder | undefined;
+
+  /** a DPOR run: the operation of every decision recorded (only here: it costs an observer per instruction) */
+  private runDpor(spec: Extract<RunSpec, { kind: 'dpor' }>): RunRecord {
+    if (!this.recorder) {
+      const words = new Set<number>();
+      for (const [a, n] of this.shared) for (let i = 0; i < n; i++) words.add(a + 4 * i);
+      this.recorder = new OperationRecorder(this.machine, words);
+    }
+    const recorder = this.recorder;
+    recorder.reset();
+    const policy = new DporPolicy(spec.prefix, spec.carry, this.oracle, recorder);
+    const switches = new SwitchRecorder(policy);
+    const unsubscribe = this.machine.events.subscribe(recorder);
+    try {
+      const { result } = runOn(this.machine, switches, this.options);
+      policy.finish();
+      return { result, schedule: this.replayFile(new Schedule(switches.switches)), dpor: policy.points, diverged: policy.diverged };
+    } catch (e) {
+      if (!(e instanceof SleepBlocked)) throw e;
+      const result = report(this.machine, 'running', 0, policy.spec, 1);
+      return { result, schedule: this.replayFile(new Schedule(switches.switches)), dpor: policy.points, diverged: policy.diverged, blocked: true };
+    } finally {
+      unsubscribe();
+    }
+  }
+
   run(spec: RunSpec): RunRecord {
+    if (spec.kind === 'dpor') return this.runDpor(spec);
     let inner: Policy;
     let choice: ChoicePolicy | undefined;
     switch (spec.kind) {

@@ -13,6 +13,7 @@ import { InputError } from '../errors.js';
 import { readRegularFile } from '../input.js';
 import { writeFileAtomic } from '../report/files.js';
 import type { HazardReport, RunResult } from '../report/result.js';
+import type { DporState } from './dpor.js';
 import type { Frame } from './exhaustive.js';
 import type { RunRecord } from './session.js';
 
@@ -79,6 +80,16 @@ export interface ExploreState {
   /** exhaustive: the root has run */
   started: boolean;
   frames: Frame[];
+  /** dpor: the search path and its counters */
+  dpor?: DporState;
+  /** random/pct: hashes of the decision sequences already run (a run repeating one is not counted) */
+  seen?: string[];
+  /** random/pct: runs that repeated a schedule already run */
+  duplicates?: number;
+  /** pct: the K the next batch uses (the most contended decisions a run has had so far) */
+  k?: number;
+  /** pct: priority orders and change points already drawn */
+  drawn?: string[];
   schedules: number;
   outcomes: Record<string, number>;
   found: Record<string, Found>;

@@ -35,6 +35,8 @@ export class Bus {
   onDeviceError: (core: number, message: string) => void = () => {};
   /** set by the machine: a core is about to touch a device (events so far must be in order first) */
   beforeDeviceAccess: (core: number, write: boolean, address: number) => void = () => {};
+  /** set by the machine: which device address a core touches (after beforeDeviceAccess) */
+  onDeviceAccess: (core: number, address: number, write: boolean) => void = () => {};
   /** set by the machine: what a device read returned */
   afterDeviceRead: (core: number, address: number, value: number) => void = () => {};
 
@@ -67,6 +69,7 @@ export class Bus {
       const where = (off: number) => `0x${(page + off).toString(16).padStart(8, '0')}`;
       core.mapMmio(page, 0x1000, (off, size) => {
         this.beforeDeviceAccess(core.id, false, page + off);
+        this.onDeviceAccess(core.id, page + off, false);
         try {
           const hit = find(off);
           if (!hit) throw new DeviceError(`read of unmapped device address ${where(off)}`);
@@ -79,6 +82,7 @@ export class Bus {
         }
       }, (off, size, value) => {
         this.beforeDeviceAccess(core.id, true, page + off);
+        this.onDeviceAccess(core.id, page + off, true);
         try {
           const hit = find(off);
           if (!hit) throw new DeviceError(`write of unmapped device address ${where(off)}`);

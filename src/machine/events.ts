@@ -49,6 +49,8 @@ export interface MachineObserver {
   write?(core: number, step: number, address: number, size: number, value: number): void;
   /** after the instruction at `step`: register `reg` (index into native.ts TRACED_REGS) now holds `value` */
   register?(core: number, step: number, reg: number, value: number): void;
+  /** a device register access (before the device acts), in order with the RAM accesses around it */
+  device?(core: number, address: number, write: boolean): void;
   event?(e: MachineEvent): void;
 }
 
@@ -56,6 +58,7 @@ export class EventStream {
   private fetchers: MachineObserver[] = [];
   private readers: MachineObserver[] = [];
   private writers: MachineObserver[] = [];
+  private devices: MachineObserver[] = [];
   private listeners: MachineObserver[] = [];
   private registers: MachineObserver[] = [];
 
@@ -63,6 +66,7 @@ export class EventStream {
     if (o.fetch) this.fetchers.push(o);
     if (o.read) this.readers.push(o);
     if (o.write) this.writers.push(o);
+    if (o.device) this.devices.push(o);
     if (o.event) this.listeners.push(o);
     if (o.register) this.registers.push(o);
     return () => {
@@ -70,6 +74,7 @@ export class EventStream {
       this.fetchers = this.fetchers.filter((x) => x !== o);
       this.readers = this.readers.filter((x) => x !== o);
       this.writers = this.writers.filter((x) => x !== o);
+      this.devices = this.devices.filter((x) => x !== o);
       this.listeners = this.listeners.filter((x) => x !== o);
     };
   }
@@ -99,6 +104,9 @@ export class EventStream {
   }
   register(core: number, step: number, reg: number, value: number): void {
     for (const o of this.registers) o.register!(core, step, reg, value);
+  }
+  device(core: number, address: number, write: boolean): void {
+    for (const o of this.devices) o.device!(core, address, write);
   }
   emit(e: MachineEvent): void {
     for (const o of this.listeners) o.event!(e);

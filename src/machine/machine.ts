@@ -88,6 +88,7 @@ export class Machine implements BoardHost {
     this.bus.onDeviceError = (core, message) => {
       this.deviceFault ??= { core, message: `${message} at step ${this.step}` };
     };
+    this.bus.onDeviceAccess = (core, address, write) => this.events.device(core, address, write);
 
     for (const seg of firmware.segments) {
       this.bus.load(seg.address, seg.data);

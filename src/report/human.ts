@@ -32,7 +32,10 @@ export function formatRun(file: string, r: RunResult): string {
 export function formatExplore(r: ExploreResult): string {
   const lines: string[] = [];
   const outcomes = Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ');
-  lines.push(`${r.firmware}: ${r.schedules} schedules (${r.strategy}, seed ${r.seed}${r.complete === undefined ? '' : r.complete ? ', bounded space covered' : ', cut short by --runs'}${r.interrupted ? ', interrupted: failures as found, not shrunk' : ''}): ${outcomes}`);
+  const covered = r.complete === undefined ? ''
+    : r.complete ? (r.strategy === 'dpor' ? ', complete: every class of equivalent schedules run' : ', bounded space covered')
+    : `, not complete: ${r.incomplete ?? 'cut short by --runs'}`;
+  lines.push(`${r.firmware}: ${r.schedules} schedules (${r.strategy}, seed ${r.seed}${covered}${r.interrupted ? ', interrupted: failures as found, not shrunk' : ''}): ${outcomes}`);
   lines.push(`  memory ${r.memory}; scheduling points on ${r.sharedWords} shared words; ${r.contendedPoints} contended decisions in the probe run`);
   for (const f of r.failures) {
     lines.push('');

@@ -56,7 +56,7 @@ export interface RunResult {
   reorderings?: string[];
 }
 
-export type Strategy = 'random' | 'pct' | 'exhaustive';
+export type Strategy = 'random' | 'pct' | 'exhaustive' | 'dpor';
 
 export interface FailureReport {
   outcome: string;
@@ -85,8 +85,10 @@ export interface ExploreResult {
   schedules: number;
   outcomes: Record<string, number>;
   failures: FailureReport[];
-  /** exhaustive: the preemption-bounded space was covered (not cut by --runs) */
+  /** exhaustive: the preemption-bounded space was covered (not cut by --runs); dpor: every class of equivalent schedules was run */
   complete?: boolean;
+  /** dpor: why the exploration is not complete */
+  incomplete?: string;
   seed: number;
   sharedWords: number;
   contendedPoints: number;

@@ -1,0 +1,100 @@
+/**
+ * One run of DPOR exploration (explore/dpor.ts): follows a forced prefix of
+ * choices (`0`, `1`: run that core to its next visible operation; `w1`: end
+ * core 1's WFE early), then continues non-preemptively, except that it never
+ * runs a core whose next operation is in the *sleep set*: already explored
+ * from an equivalent state. Records each decision's options and the
+ * operation it performed (operations.ts), and the sleep set at each decision
+ * after the prefix.
+ *
+ * A run whose every option is asleep can only repeat a class already
+ * explored: it stops at once (`SleepBlocked`) and is not counted.
+ */
+import type { EarlyWakeOracle } from '../early-wake.js';
+import { conflicts, type Operation, type OperationRecorder } from '../operations.js';
+import { candidates, isPreemption, nonPreemptiveChoice, type Policy, type SchedulerView, TURN } from '../policy.js';
+import type { Decision } from '../schedule.js';
+
+export interface DporPoint {
+  options: string[];
+  chosen: string;
+  /** options that are preemptions or early wakes */
+  costly: string[];
+  /** what the chosen decision did (filled in when the next decision starts, or when the run ends) */
+  op?: Operation;
+  /** after the prefix: the options asleep here, with the operation each would do */
+  sleep?: Record<string, Operation>;
+}
+
+export class SleepBlocked extends Error {
+  constructor() {
+    super('every option is in the sleep set');
+  }
+}
+
+export class DporPolicy implements Policy {
+  readonly untilVisible = true;
+  readonly points: DporPoint[] = [];
+  diverged = false;
+  private sleep: Record<string, Operation> | undefined;
+
+  constructor(
+    private readonly prefix: string[],
+    /** options asleep at the prefix's last decision (besides its choice), with their operations there */
+    private readonly carry: Record<string, Operation>,
+    private readonly oracle: EarlyWakeOracle,
+    private readonly recorder: OperationRecorder,
+  ) {
+    if (prefix.length === 0) this.sleep = { ...carry };
+  }
+
+  get spec(): string {
+    return `dpor:${this.prefix.join(',')}`;
+  }
+
+  /** closes the last decision's operation (the run is over, or the next decision starts) */
+  finish(): void {
+    const last = this.points[this.points.length - 1];
+    if (!last || last.op) return;
+    const op = this.recorder.end();
+    if (!op) return;
+    last.op = op;
+    const i = this.points.length - 1;
+    if (i === this.prefix.length - 1) this.sleep = { ...this.carry };
+    if (this.sleep && i >= this.prefix.length - 1) {
+      // what stays asleep: operations the one just done does not conflict with
+      for (const [o, sop] of Object.entries(this.sleep)) if (o === last.chosen || conflicts(sop, op)) delete this.sleep[o];
+    }
+  }
+
+  next(v: SchedulerView): Decision {
+    this.finish();
+    const c = candidates(v);
+    const wakes = this.oracle.offers(v).map((w) => `w${w}`);
+    const options = [...c.map(String), ...wakes];
+    const costly = options.filter((o) => o.startsWith('w') || isPreemption(v, Number(o)));
+    const i = this.points.length;
+    let chosen: string;
+    let sleep: Record<string, Operation> | undefined;
+    if (i < this.prefix.length) {
+      const want = this.prefix[i]!;
+      chosen = want;
+      if (!options.includes(want)) {
+        this.diverged = true;
+        chosen = String(nonPreemptiveChoice(v));
+      }
+    } else {
+      sleep = { ...this.sleep };
+      const awake = (o: string) => !(o in sleep!);
+      const np = String(nonPreemptiveChoice(v));
+      const pick = awake(np) ? np : options.find((o) => !o.startsWith('w') && awake(o)) ?? wakes[0];
+      if (pick === undefined) throw new SleepBlocked();
+      chosen = pick;
+    }
+    this.points.push({ options, chosen, costly, ...(sleep ? { sleep } : {}) });
+    const wake = chosen.startsWith('w');
+    const core = Number(wake ? chosen.slice(1) : chosen);
+    this.recorder.begin(core, wake);
+    return wake ? { wake: core } : { core, steps: TURN };
+  }
+}
