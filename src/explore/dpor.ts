@@ -149,6 +149,13 @@ function absorb(d: DporState, points: DporPoint[], from: number, cores: number):
   }
   const ops = points.map((p) => p.op!);
   const chosen = points.map((p) => p.chosen);
+  // an operation that ends the run: every other core that could go first goes first once. Its
+  // races with earlier operations are not reversed: a run cut shorter can only lose failures
+  for (let k = from; k < points.length; k++) {
+    if (!ops[k]!.global) continue;
+    const node = d.path[k]!;
+    for (const x of node.options) if (!node.backtrack.includes(x)) node.backtrack.push(x);
+  }
   const { found, hb } = races(ops, cores, from);
   for (const [k, j] of found) {
     const node = d.path[k]!;
@@ -188,9 +195,7 @@ function races(ops: Operation[], cores: number, from: number): { found: [number,
     const conflicting = new Set<number>();
     // what enabled this operation (woke or powered on its core) comes before it, but is no race
     const enablers = new Set<number>();
-    if (op.global) {
-      for (let q = 0; q < n; q++) if (q !== p && lastOf[q]! >= 0) conflicting.add(lastOf[q]!);
-    } else {
+    {
       for (const obj of op.reads) {
         const w = lastWrite.get(obj);
         if (w !== undefined && ops[w]!.core !== p) (isEnabling(obj) ? enablers : conflicting).add(w);
@@ -214,7 +219,8 @@ function races(ops: Operation[], cores: number, from: number): { found: [number,
     index[j] = vc[p]!;
     if (j >= from) {
       for (const k of conflicting) {
-        if (enablers.has(k)) continue;
+        // a repeated poll read what the core's previous read saw: placing a write before it is placing it before that one
+        if (enablers.has(k) || ops[k]!.poll) continue;
         const a = ops[k]!.core;
         if (preds.every((m) => m === k || clocks[m]![a]! < index[k]!)) found.push([k, j]);
       }

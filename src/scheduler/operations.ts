@@ -32,6 +32,8 @@ export interface Operation {
   reads: number[];
   writes: number[];
   global?: true;
+  /** a repeated poll: the core read the same value at the same PC again, having written nothing (it is spinning) */
+  poll?: true;
 }
 
 // object numbers: RAM words are multiples of 4, everything else is odd

@@ -69,6 +69,8 @@ export class DporPolicy implements Policy {
 
   next(v: SchedulerView): Decision {
     this.finish();
+    const last = this.points[this.points.length - 1];
+    if (last?.op && !last.op.global && v.spinning.includes(last.op.core)) last.op.poll = true;
     const c = candidates(v);
     const wakes = this.oracle.offers(v).map((w) => `w${w}`);
     const options = [...c.map(String), ...wakes];
