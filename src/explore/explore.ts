@@ -18,8 +18,9 @@ import { commandFor, DEFAULT_MAX_STEPS, firmwareSha256, type RunOptions, validat
 import { Schedule } from '../scheduler/schedule.js';
 import { dpor, type DporOutcome, freshDpor } from './dpor.js';
 import { exhaustive } from './exhaustive.js';
+import { sample } from './sampling.js';
 import { type Executor, LocalExecutor, WorkerPool } from './pool.js';
-import { ExploreSession, type RunRecord, type RunSpec } from './session.js';
+import { ExploreSession, type RunRecord } from './session.js';
 import { shrink, signature } from './shrink.js';
 import { configOf, type ExploreState, freshState, loadState, stateSaver } from './state.js';
 
@@ -135,54 +136,55 @@ async function exploreWith(
   const save = stateSaver(statePath, state);
 
   const written = new Set<string>();
-  const tally = (record: RunRecord, key: string, order: number[]) => {
+  const seen = new Set(state.seen ?? []);
+  state.seen ??= [];
+  /** counts a run, unless its schedule already ran in this exploration */
+  const tally = (record: RunRecord, key: string, order: number[]): boolean => {
+    if (seen.has(record.decisions)) {
+      state.duplicates = (state.duplicates ?? 0) + 1;
+      return false;
+    }
+    seen.add(record.decisions);
+    state.seen!.push(record.decisions);
     state.schedules++;
     const outcome = record.result.outcome;
     state.outcomes[outcome] = (state.outcomes[outcome] ?? 0) + 1;
-    if (outcome === 'pass') return;
+    if (outcome === 'pass') return true;
     const sig = signature(record.result);
     const prev = state.found[sig];
-    if (prev && compareOrder(prev.order, order) <= 0) return;
+    if (prev && compareOrder(prev.order, order) <= 0) return true;
     state.found[sig] = { key, order, record };
     // written as found: an interrupted exploration keeps it
     const file = join(o.out, `${outcome}-${key}.schedule`);
     written.add(file);
     writeFileAtomic(file, record.schedule);
+    return true;
   };
 
   // between batches the event loop gets a turn, so a signal handler (Ctrl-C) can abort
   const stop = () => options.signal?.aborted === true;
+  const yieldThenStop = async () => { await new Promise((r) => setImmediate(r)); return stop(); };
   let searched: DporOutcome | undefined;
+  let stopped: string | undefined;
   try {
     if (o.strategy === 'dpor') {
       if (shardCount > 1) throw new InputError('--shard: dpor explores one search tree and cannot be split');
       searched = await dpor(exec, (state.dpor ??= freshDpor()), {
         bound: o.bound, cap: o.runs, cores: session.machine.cores.length, tally, save,
         schedules: () => state.schedules, onProgress: options.onProgress,
-        stop: async () => { await new Promise((r) => setImmediate(r)); return stop(); },
+        stop: yieldThenStop,
       });
     } else if (o.strategy === 'exhaustive') {
       await exhaustive(exec, state, {
         bound: o.preemptions, cap: o.runs, shard: shardIndex, shards: shardCount, tally, save, onProgress: options.onProgress,
-        stop: async () => { await new Promise((r) => setImmediate(r)); return stop(); },
+        stop: yieldThenStop,
       });
     } else {
-      const total = o.runs;
-      const batch = Math.max(8, o.jobs * 16);
-      while (state.next < total) {
-        await new Promise((r) => setImmediate(r));
-        if (stop()) break;
-        const idx: number[] = [];
-        for (let i = state.next; i < total && idx.length < batch; i++) if (i % shardCount === shardIndex) idx.push(i);
-        state.next = Math.min(total, (idx[idx.length - 1] ?? total - 1) + 1);
-        const specs: RunSpec[] = idx.map((i) => (o.strategy === 'pct'
-          ? { kind: 'pct', depth: o.depth, seed: runSeed(o.seed, i) }
-          : { kind: 'random', seed: runSeed(o.seed, i) }));
-        const records = await exec.run(specs);
-        records.forEach((r, j) => tally(r, String(idx[j]! + 1), [idx[j]!]));
-        save();
-        options.onProgress?.(state.next, total, state.outcomes);
-      }
+      stopped = await sample(exec, state, {
+        strategy: o.strategy, runs: o.runs, seed: o.seed, depth: o.depth, cores: session.machine.cores.length,
+        k: session.info.contendedPoints, shard: shardIndex, shards: shardCount, runSeed, tally, save, onProgress: options.onProgress,
+        stop: yieldThenStop,
+      });
     }
     save(true);
   } finally {
@@ -225,6 +227,9 @@ async function exploreWith(
     memory: options.run?.memory ?? 'sc',
     strategy: o.strategy,
     schedules: state.schedules,
+    distinct: seen.size,
+    duplicates: state.duplicates ?? 0,
+    ...(stopped ? { stopped } : {}),
     outcomes: state.outcomes,
     failures,
     ...(o.strategy === 'exhaustive' ? { complete: state.frames.length === 0 } : {}),

@@ -3,6 +3,7 @@
  * worker builds the same session (the main session's learned shared words),
  * so a run's result depends only on its spec, never on which worker ran it.
  */
+import { createHash } from 'node:crypto';
 import { type FirmwareImage, loadFirmware } from '../elf/elf.js';
 import type { Machine } from '../machine/machine.js';
 import { earlyWakes, type EarlyWakeOracle } from '../scheduler/early-wake.js';
@@ -23,7 +24,7 @@ import { report } from '../report/result.js';
 
 export type RunSpec =
   | { kind: 'random'; seed: number }
-  | { kind: 'pct'; depth: number; seed: number }
+  | { kind: 'pct'; depth: number; seed: number; /** K: contended decisions expected in a run (default: the probe's) */ k?: number }
   | { kind: 'choices'; prefix: string[] }
   | { kind: 'dpor'; prefix: string[]; carry: Record<string, Operation> }
   | { kind: 'schedule'; text: string };
@@ -32,6 +33,10 @@ export interface RunRecord {
   result: RunResult;
   /** the run as a replay file: its choices against the np default, as switch tokens */
   schedule: string;
+  /** hash of the decision sequence: two runs with the same one ran the same schedule */
+  decisions: string;
+  /** pct only: contended decisions (and offered early wakes) the run had */
+  contended?: number;
   /** exhaustive only: decision points with their options */
   points?: ChoicePoint[];
   diverged?: boolean;
@@ -52,6 +57,11 @@ export interface SessionInfo {
 export interface Learned {
   shared: [number, number][];
   info: SessionInfo;
+}
+
+/** a run's decision sequence (its switch tokens against np), hashed */
+export function decisionsHash(schedule: Schedule): string {
+  return createHash('sha1').update(schedule.toString()).digest('hex').slice(0, 16);
 }
 
 export class ExploreSession {
@@ -159,11 +169,13 @@ export class ExploreSession {
     try {
       const { result } = runOn(this.machine, switches, this.options);
       policy.finish();
-      return { result, schedule: this.replayFile(new Schedule(switches.switches)), dpor: policy.points, diverged: policy.diverged };
+      const schedule = new Schedule(switches.switches);
+      return { result, decisions: decisionsHash(schedule), schedule: this.replayFile(schedule), dpor: policy.points, diverged: policy.diverged };
     } catch (e) {
       if (!(e instanceof SleepBlocked)) throw e;
       const result = report(this.machine, 'running', 0, policy.spec, 1);
-      return { result, schedule: this.replayFile(new Schedule(switches.switches)), dpor: policy.points, diverged: policy.diverged, blocked: true };
+      const schedule = new Schedule(switches.switches);
+      return { result, decisions: decisionsHash(schedule), schedule: this.replayFile(schedule), dpor: policy.points, diverged: policy.diverged, blocked: true };
     } finally {
       unsubscribe();
     }
@@ -175,7 +187,7 @@ export class ExploreSession {
     let choice: ChoicePolicy | undefined;
     switch (spec.kind) {
       case 'random': inner = new RandomVisible(spec.seed, this.oracle); break;
-      case 'pct': inner = new PctPolicy(spec.depth, spec.seed, this.machine.cores.length, this.info.contendedPoints); break;
+      case 'pct': inner = new PctPolicy(spec.depth, spec.seed, this.machine.cores.length, spec.k ?? this.info.contendedPoints, this.oracle); break;
       case 'choices': inner = choice = new ChoicePolicy(spec.prefix, this.oracle); break;
       case 'schedule': {
         const schedule = Schedule.parse(spec.text, 'schedule', this.machine.cores.length);
@@ -185,9 +197,12 @@ export class ExploreSession {
     }
     const recorder = new SwitchRecorder(inner);
     const { result } = runOn(this.machine, recorder, this.options);
+    const schedule = new Schedule(recorder.switches);
     return {
       result,
-      schedule: this.replayFile(new Schedule(recorder.switches)),
+      decisions: decisionsHash(schedule),
+      ...(inner instanceof PctPolicy ? { contended: inner.contended } : {}),
+      schedule: this.replayFile(schedule),
       ...(choice ? { points: choice.points, diverged: choice.diverged } : {}),
     };
   }

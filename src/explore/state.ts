@@ -82,14 +82,16 @@ export interface ExploreState {
   frames: Frame[];
   /** dpor: the search path and its counters */
   dpor?: DporState;
-  /** random/pct: hashes of the decision sequences already run (a run repeating one is not counted) */
+  /** hashes of the decision sequences already run (a run repeating one is not counted) */
   seen?: string[];
-  /** random/pct: runs that repeated a schedule already run */
+  /** runs that repeated a schedule already run */
   duplicates?: number;
   /** pct: the K the next batch uses (the most contended decisions a run has had so far) */
   k?: number;
   /** pct: priority orders and change points already drawn */
   drawn?: string[];
+  /** random/pct: attempts in a row that brought no new schedule */
+  idle?: number;
   schedules: number;
   outcomes: Record<string, number>;
   found: Record<string, Found>;

@@ -36,6 +36,8 @@ export function formatExplore(r: ExploreResult): string {
     : r.complete ? (r.strategy === 'dpor' ? ', complete: every class of equivalent schedules run' : ', bounded space covered')
     : `, not complete: ${r.incomplete ?? 'cut short by --runs'}`;
   lines.push(`${r.firmware}: ${r.schedules} schedules (${r.strategy}, seed ${r.seed}${covered}${r.interrupted ? ', interrupted: failures as found, not shrunk' : ''}): ${outcomes}`);
+  if (r.duplicates) lines.push(`  ${r.duplicates} runs repeated a schedule already run and were not counted`);
+  if (r.stopped) lines.push(`  stopped early: ${r.stopped}`);
   lines.push(`  memory ${r.memory}; scheduling points on ${r.sharedWords} shared words; ${r.contendedPoints} contended decisions in the probe run`);
   for (const f of r.failures) {
     lines.push('');

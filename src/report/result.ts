@@ -82,7 +82,14 @@ export interface ExploreResult {
   /** the memory model every verdict holds under */
   memory: 'sc' | 'relaxed';
   strategy: Strategy;
+  /** schedules run and counted: every one distinct (a run repeating an earlier schedule is not counted) */
   schedules: number;
+  /** distinct decision sequences among them: always equal to schedules */
+  distinct: number;
+  /** runs that repeated a schedule already run, not counted (random, pct: their seeds cannot know in advance) */
+  duplicates: number;
+  /** random/pct: why it stopped before --runs schedules (it could not produce a new one) */
+  stopped?: string;
   outcomes: Record<string, number>;
   failures: FailureReport[];
   /** exhaustive: the preemption-bounded space was covered (not cut by --runs); dpor: every class of equivalent schedules was run */

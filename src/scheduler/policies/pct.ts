@@ -8,10 +8,14 @@
  * - the DEPTH-1 change points are *distinct* contended decisions drawn from
  *   1..K without replacement (K: the contended decisions expected in a run),
  *   so a run has exactly min(DEPTH-1, K) priority changes;
- * - the highest-priority core worth running runs, to its next visible step.
+ * - the highest-priority core worth running runs, to its next visible step;
+ * - in exploration (an early-wake oracle given), a decision where an early
+ *   WFE wake is offered is a possible change point too: there the wake is
+ *   taken and the running core drops, so the woken core can run next.
  * With these, a bug of depth DEPTH is found with probability at least
  * 1/(n * K^(DEPTH-1)) per run.
  */
+import type { EarlyWakeOracle } from '../early-wake.js';
 import { candidates, isContended, type Policy, Rng, type SchedulerView, TURN } from '../policy.js';
 import type { Decision } from '../schedule.js';
 
@@ -22,9 +26,14 @@ export class PctPolicy implements Policy {
   readonly untilVisible = true;
   private readonly priority: number[];
   private readonly changes: number[];
-  /** contended decisions so far */
-  private contended = 0;
-  constructor(readonly depth: number, readonly seed: number, cores: number, readonly points = DEFAULT_PCT_POINTS) {
+  /** contended decisions (and offered early wakes) so far */
+  contended = 0;
+  /** the initial priority order, highest first, and the change points: what makes two PCT runs the same */
+  readonly drawn: string;
+  constructor(
+    readonly depth: number, readonly seed: number, cores: number, readonly points = DEFAULT_PCT_POINTS,
+    private readonly oracle?: EarlyWakeOracle,
+  ) {
     const rng = new Rng(seed);
     const order = Array.from({ length: cores }, (_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
@@ -39,16 +48,19 @@ export class PctPolicy implements Policy {
       const at = 1 + rng.int(k);
       if (!this.changes.includes(at)) this.changes.push(at);
     }
+    this.drawn = `${[...order].reverse().join('')}@${[...this.changes].sort((a, b) => a - b).join(',')}`;
   }
   get spec(): string {
     return `pct:${this.depth}:${this.seed}${this.points === DEFAULT_PCT_POINTS ? '' : `:${this.points}`}`;
   }
   next(v: SchedulerView): Decision {
     const c = candidates(v);
-    if (isContended(v)) {
+    const wakes = this.oracle?.offers(v) ?? [];
+    if (isContended(v) || wakes.length) {
       this.contended++;
       const at = this.changes.indexOf(this.contended);
       if (at >= 0 && v.last !== undefined) this.priority[v.last] = at; // below every initial priority
+      if (at >= 0 && wakes.length) return { wake: wakes[0]! };
     }
     const core = c.reduce((best, id) => (this.priority[id]! > this.priority[best]! ? id : best), c[0]!);
     return { core, steps: TURN };
