@@ -82,7 +82,8 @@ for (const v of ['none', 'notify', 'notify-ack', 'cpu-kill']) {
       const res = await explore(fw(`kexec-${v}`), { strategy: 'pct', runs, jobs, out: join(tmp, `${v}-${jobs}`), shrink: false });
       return [res, (performance.now() - t0) / 1000] as const;
     })();
-    say(`explore kexec-${v} pct, ${jobs} job${jobs > 1 ? 's' : ''}: schedules/s`, `${fmt(r.schedules / secs)} (${runs} in ${secs.toFixed(1)} s)`);
+    const runsMade = r.schedules + r.duplicates;
+    say(`explore kexec-${v} pct, ${jobs} job${jobs > 1 ? 's' : ''}: runs/s`, `${fmt(runsMade / secs)} (${r.schedules} distinct of ${runsMade} runs in ${secs.toFixed(1)} s${r.stopped ? '; stopped: no new schedule' : ''})`);
   }
 }
 
@@ -98,6 +99,21 @@ for (const v of ['none', 'notify', 'notify-ack', 'cpu-kill']) {
     }
   }
   for (const strategy of ['pct', 'exhaustive']) say(`relaxed / sc time, ${strategy}`, `${(secs[`relaxed ${strategy}`]! / secs[`sc ${strategy}`]!).toFixed(2)}x`);
+}
+
+// 3c. dpor: the verdict with complete:true, and the schedules it needed (wall time of the library call: probe, search, shrink)
+for (const v of ['notify-ack', 'cpu-kill', 'notify', 'none']) {
+  const t0 = performance.now();
+  const r = await explore(fw(`kexec-${v}`), { strategy: 'dpor', out: join(tmp, `dpor-${v}`) });
+  const secs = (performance.now() - t0) / 1000;
+  const found = r.failures.map((f) => f.outcome).join(', ') || 'no failure';
+  say(`explore kexec-${v} dpor: wall time to a complete verdict`, `${secs.toFixed(2)} s (${r.schedules} schedules, complete ${r.complete}, ${found})`);
+}
+for (const name of ['lost-wakeup', 'release-order', 'busy-wait', 'deadlock']) {
+  const t0 = performance.now();
+  const r = await explore(fw(name), { strategy: 'dpor', out: join(tmp, `dpor-${name}`) });
+  const secs = (performance.now() - t0) / 1000;
+  say(`explore ${name} dpor: wall time to a complete verdict`, `${secs.toFixed(2)} s (${r.schedules} schedules, complete ${r.complete}, ${r.failures.map((f) => f.outcome).join(', ') || 'no failure'})`);
 }
 
 // 4. against QEMU
