@@ -143,6 +143,18 @@ describe('dpor finds each failure, or proves there is none', () => {
     expect(bounded.incomplete).toMatch(/--preemptions 0 left out \d+ branches/);
   });
 
+  it('--resume continues an interrupted search to the same verdict', async () => {
+    const out = tmp();
+    const whole = await go('release-order', { shrink: false });
+    await expect(explore(fw('release-order'), {
+      strategy: 'dpor', out, shrink: false, onProgress: (done) => { if (done >= 20) throw new Error('interrupted'); },
+    })).rejects.toThrow('interrupted');
+    const resumed = await explore(fw('release-order'), { strategy: 'dpor', out, shrink: false, resume: true });
+    expect(resumed.complete).toBe(true);
+    expect(resumed.outcomes).toEqual(whole.outcomes);
+    expect(resumed.failures.map((f) => f.foundBy)).toEqual(whole.failures.map((f) => f.foundBy));
+  });
+
   it('from the command line: the clobber in kexec-notify, replayed by penlab run', () => {
     const out = tmp();
     const cli = penlab('explore', fw('kexec-notify'), '--strategy', 'dpor', '--out', out, '--json');
