@@ -13,6 +13,7 @@ import { InputError } from '../errors.js';
 import { readRegularFile } from '../input.js';
 import { writeFileAtomic } from '../report/files.js';
 import type { HazardReport, RunResult } from '../report/result.js';
+import type { Operation } from '../scheduler/operations.js';
 import type { DporState } from './dpor.js';
 import type { Frame } from './exhaustive.js';
 import type { RunRecord } from './session.js';
@@ -43,8 +44,23 @@ const resultSchema: z.ZodType<RunResult> = z.object({
   reorderings: z.array(z.string()).optional(),
 });
 const pointSchema = z.object({ options: z.array(z.string()), chosen: z.string(), costly: z.array(z.string()) });
+const operationSchema: z.ZodType<Operation> = z.object({
+  core: count, reads: z.array(count), writes: z.array(count), global: z.literal(true).optional(), poll: z.literal(true).optional(),
+});
+const operations = z.record(z.string(), operationSchema);
+const dporPointSchema = pointSchema.extend({ op: operationSchema.optional(), sleep: operations.optional() });
 const recordSchema: z.ZodType<RunRecord> = z.object({
-  result: resultSchema, schedule: z.string(), points: z.array(pointSchema).optional(), diverged: z.boolean().optional(),
+  result: resultSchema, schedule: z.string(), decisions: z.string(), contended: count.optional(),
+  points: z.array(pointSchema).optional(), diverged: z.boolean().optional(),
+  dpor: z.array(dporPointSchema).optional(), blocked: z.boolean().optional(),
+});
+const dporSchema: z.ZodType<DporState> = z.object({
+  started: z.boolean(),
+  path: z.array(z.object({
+    options: z.array(z.string()), costly: z.array(z.string()), chosen: z.string(), ops: operations,
+    backtrack: z.array(z.string()), done: z.array(z.string()), sleep: operations, cost: count,
+  })),
+  runs: count, blocked: count, cut: count, disabled: count, diverged: count,
 });
 const frameSchema: z.ZodType<Frame> = z.object({
   root: z.boolean(), chosen: z.array(z.string()), options: z.array(z.array(z.string())), costly: z.array(z.array(z.string())),
@@ -57,6 +73,12 @@ const stateSchema = z.object({
   next: count,
   started: z.boolean(),
   frames: z.array(frameSchema),
+  dpor: dporSchema.optional(),
+  seen: z.array(z.string()).optional(),
+  duplicates: count.optional(),
+  k: count.optional(),
+  drawn: z.array(z.string()).optional(),
+  idle: count.optional(),
   schedules: count,
   outcomes: z.record(z.string(), count),
   found: z.record(z.string(), z.object({ key: z.string(), order: z.array(count), record: recordSchema })),
