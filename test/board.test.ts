@@ -68,3 +68,13 @@ describe('exceptions', () => {
     expect(r.message).toMatch(/undefined instruction .*: no usable undef vector, 0x00000004 is not RAM/);
   });
 });
+
+describe('the private watchdog in watchdog mode', () => {
+  it.each(['rr', 'np'])('ends a run that never services it as a fault naming the watchdog (%s)', async (schedule) => {
+    const r = await run('watchdog', { schedule });
+    expect(r.outcome).toBe('fault');
+    expect(r.message).toMatch(/^core 0: watchdog expired in watchdog mode at cycle \d+: the core would be reset$/);
+    expect(r.console).toBe('watchdog armed\n');
+  });
+
+});
