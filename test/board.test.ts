@@ -76,5 +76,4 @@ describe('the private watchdog in watchdog mode', () => {
     expect(r.message).toMatch(/^core 0: watchdog expired in watchdog mode at cycle \d+: the core would be reset$/);
     expect(r.console).toBe('watchdog armed\n');
   });
-
 });
