@@ -14,17 +14,27 @@ export function fileKind(st: Stats): string {
   return 'an unknown kind of file';
 }
 
+/** How an input file's refusals read. */
+export interface InputWording {
+  /** what a refusal of the file's kind says it must be (default `expected WHAT`) */
+  mustBe?: string;
+  /** the size limit as a refusal names it (default `LIMIT byte limit for WHAT`) */
+  limitText?: string;
+  /** an empty file is read (its format's parser says why it is wrong) instead of refused */
+  allowEmpty?: boolean;
+}
+
 /**
  * Reads an input file that must be a regular file of at most `limit` bytes:
  * devices, FIFOs and oversized files are refused from their stat, before a
  * byte is read, so /dev/zero or a 48 MB file costs no time and no memory.
  * `what` names the file's role in the one-line refusal.
  */
-export function readRegularFile(path: string, what: string, limit: number): Buffer {
+export function readRegularFile(path: string, what: string, limit: number, wording: InputWording = {}): Buffer {
   const refuse = (st: Stats) => {
-    if (!st.isFile()) throw new InputError(`${path}: not a regular file (${fileKind(st)}): expected ${what}`);
-    if (st.size > limit) throw new InputError(`${path}: ${st.size} bytes is over the ${limit} byte limit for ${what}`);
-    if (st.size === 0) throw new InputError(`${path}: empty file: expected ${what}`);
+    if (!st.isFile()) throw new InputError(`${path}: not a regular file (${fileKind(st)}): ${wording.mustBe ?? `expected ${what}`}`);
+    if (st.size > limit) throw new InputError(`${path}: ${st.size} bytes is over the ${wording.limitText ?? `${limit} byte limit for ${what}`}`);
+    if (st.size === 0 && !wording.allowEmpty) throw new InputError(`${path}: empty file: expected ${what}`);
   };
   let fd: number;
   try {

@@ -8,10 +8,10 @@
  * used before the bytes it lives in, and the bytes it points at, are known to
  * be inside the file.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { InputError } from '../errors.js';
 import { assemblePen, isAssemblySource } from './assemble.js';
 import { hex } from '../format.js';
+import { readRegularFile } from '../input.js';
 
 export interface Segment {
   address: number;
@@ -133,19 +133,6 @@ function rank(s: ElfSymbol): number {
 /** larger files are refused before they are read: no firmware image is this big */
 export const MAX_FIRMWARE_BYTES = 64 * 1024 * 1024;
 
-function fileKind(st: Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  return 'an unknown kind of file';
-}
-
-function isErrno(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
-}
-
 /** The RAM a firmware image may load into (a board satisfies it). */
 export interface LoadableRam {
   readonly sram: { readonly name: string; readonly base: number; readonly size: number };
@@ -155,49 +142,11 @@ export interface LoadableRam {
 /** Reads an ELF, or assembles and links a `.S`/`.s` pen first (src/elf/assemble.ts). */
 export function loadFirmware(path: string, board: LoadableRam): FirmwareImage {
   if (isAssemblySource(path)) return loadFirmware(assemblePen([path]), board);
-  /** an operating-system refusal (ENOENT, EACCES, EIO...) is the user's; anything else is a bug and propagates */
-  const cannot = (e: unknown) => {
-    if (!isErrno(e)) return e;
-    return new InputError(`${path}: cannot read firmware (${e.code})`);
-  };
-  const refuseKind = (st: Stats) => {
-    if (!st.isFile()) throw new InputError(`${path}: not a regular file (${fileKind(st)}): firmware must be an ELF file`);
-    if (st.size > MAX_FIRMWARE_BYTES) {
-      throw new InputError(`${path}: ${st.size} bytes is over the ${MAX_FIRMWARE_BYTES / 1024 / 1024} MiB limit for a firmware image`);
-    }
-  };
-  // stat before open: opening a FIFO would wait for a writer
-  let st: Stats;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    throw cannot(e);
-  }
-  refuseKind(st);
-  let fd: number;
-  try {
-    // non-blocking, in case the path was swapped for a FIFO since the stat
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    throw cannot(e);
-  }
-  let file: Buffer;
-  try {
-    const now = fstatSync(fd);
-    refuseKind(now);
-    file = Buffer.alloc(now.size);
-    let got = 0;
-    while (got < file.length) {
-      const n = readSync(fd, file, got, file.length - got, got);
-      if (n === 0) break; // shrank since the stat: parse what is there
-      got += n;
-    }
-    file = file.subarray(0, got);
-  } catch (e) {
-    throw cannot(e);
-  } finally {
-    closeSync(fd);
-  }
+  const file = readRegularFile(path, 'firmware', MAX_FIRMWARE_BYTES, {
+    mustBe: 'firmware must be an ELF file',
+    limitText: `${MAX_FIRMWARE_BYTES / 1024 / 1024} MiB limit for a firmware image`,
+    allowEmpty: true, // the parser says it is shorter than an ELF header
+  });
   return parseFirmware(path, file, board);
 }
 
