@@ -1,7 +1,7 @@
 /**
- * Builds penlab's C stepper (penstep.c → libpenstep.so) with the machine's C
- * compiler ($CC, default cc) into penlab's cache (src/cache.ts), keyed by the
- * source, the compiler and its flags: built once on first use, rebuilt only
+ * Builds penlab's C stepper (penstep.c and relaxed.c, sharing penstep.h →
+ * libpenstep.so) with the machine's C compiler ($CC, default cc) into
+ * penlab's cache (src/cache.ts), keyed by the sources, the compiler and its flags: built once on first use, rebuilt only
  * when one of those changes. The one place its compiler flags are written;
  * `make native` runs this file, and native.ts calls `ensureStepper()` before
  * loading the library.
@@ -13,8 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { cached, contentKey } from '../../cache.js';
 import { SetupError } from '../../errors.js';
 
-/** src/machine/native/penstep.c, from src/ in a checkout and from dist/ in the package */
-export const STEPPER_SRC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'machine', 'native', 'penstep.c');
+/** src/machine/native/, from src/ in a checkout and from dist/ in the package */
+const NATIVE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'machine', 'native');
+/** the stepper's C sources, compiled together; the header is part of the build key */
+export const STEPPER_SOURCES = ['penstep.c', 'relaxed.c'].map((f) => join(NATIVE_DIR, f));
+const STEPPER_HEADER = join(NATIVE_DIR, 'penstep.h');
 export const CFLAGS = ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-shared', '-fPIC'];
 const INSTALL = 'apt-get install libunicorn-dev gcc';
 
@@ -35,17 +38,18 @@ function why(e: unknown, cc: string): string {
 
 /** The stepper library's path, compiling it into the cache first when it is not there. */
 export function ensureStepper(): string {
-  let source: Buffer;
-  try {
-    source = readFileSync(STEPPER_SRC);
-  } catch (e) {
-    throw new SetupError(`${STEPPER_SRC}: cannot read the native stepper's source (${(e as { code?: string }).code ?? e}): reinstall penlab`);
-  }
+  const sources = [...STEPPER_SOURCES, STEPPER_HEADER].map((file) => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new SetupError(`${file}: cannot read the native stepper's source (${(e as { code?: string }).code ?? e}): reinstall penlab`);
+    }
+  });
   const cc = compiler();
-  const key = contentKey([source, ...cc, ...CFLAGS, process.platform, process.arch]);
+  const key = contentKey([...sources, ...cc, ...CFLAGS, process.platform, process.arch]);
   return cached('native', key, 'libpenstep.so', (tmp) => {
     try {
-      execFileSync(cc[0]!, [...cc.slice(1), ...CFLAGS, '-o', tmp, STEPPER_SRC, '-lunicorn'], { stdio: 'pipe' });
+      execFileSync(cc[0]!, [...cc.slice(1), ...CFLAGS, '-o', tmp, ...STEPPER_SOURCES, '-lunicorn'], { stdio: 'pipe' });
     } catch (e) {
       throw new SetupError(`cannot build penlab's native stepper: ${why(e, cc[0]!)}`);
     }

@@ -30,129 +30,8 @@
  * The C/TypeScript interface is the enums below; pl_layout() hands them to
  * native.ts, which refuses a library whose numbers differ from its own.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <unicorn/unicorn.h>
+#include "penstep.h"
 
-#define PAGE_SHIFT 12
-#define CHUNK_SHIFT 4 /* code is tracked per 16 bytes: data beside code is no code write */
-#define STALE_CAP 1024
-#define MAX_REGIONS 8
-#define MAX_CORES 8
-/* an LDM/STM logs at most 16 accesses plus the fetch: keep room for two */
-#define LOG_RESERVE (3 * 40)
-/* r0-r12, sp, lr, cpsr: what a register-delta record (EV_REG) can name */
-#define NREGS 16
-
-/* EV_REG: a register the previous instruction changed, (EV_REG | index << 8, 0, value) */
-enum { EV_FETCH = 1, EV_READ = 2, EV_WRITE = 3, EV_REG = 4 };
-enum {
-  STOP_BUDGET = 0, STOP_TRAP = 1, STOP_SHARED = 2, STOP_MMIO = 3,
-  STOP_IRQ = 4, STOP_LOG_FULL = 5, STOP_ERROR = 6, STOP_INTR = 7, STOP_UNTIL = 8,
-  STOP_ALIGN = 9, STOP_SCTLR = 10, STOP_MEMORY = 11,
-};
-enum {
-  TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, TRAP_SVC = 5, TRAP_YIELD = 6,
-  TRAP_CP15 = 7, /* MRC/MCR ACTLR, MCR SCTLR: the coherency state the relaxed model reads */
-};
-/* relaxed memory: why a run stopped with STOP_MEMORY (out[O_MEM_OP]) */
-enum { MEM_NONE = 0, MEM_BARRIER = 1, MEM_CLEAN_LINE = 2, MEM_CLEAN_ALL = 3, MEM_FULL = 4 };
-/* a store buffer entry: SB_WORDS words, TS views them (native.ts StoreBufferView) */
-enum { SB_ADDR = 0, SB_META = 1, SB_SEQ = 2, SB_PC = 3, SB_DATA = 4, SB_OLD = 6, SB_WORDS = 8 };
-#define SB_CACHED 0x100u /* META: a line of a non-coherent core's cache, not a store-buffer slot */
-#define SB_CAP 96
-#define SB_RESERVE 34    /* room an instruction may need (STM of 16, VSTM) before the run stops */
-
-#define F_LOG_FETCH 1u
-#define F_LOG_ACCESS 2u
-#define F_STOP_SHARED 4u
-#define F_IRQ_WATCH 8u
-#define F_HASH 16u
-#define F_LOG_REGS 32u /* tracing: log what each instruction changed in r0-r12, sp, lr, cpsr */
-#define F_ALIGN 64u /* SCTLR.A is set: snapshot before each instruction, abort unaligned accesses */
-
-/* out[] layout; native.ts mirrors every enum here and checks it against pl_layout() at load */
-enum {
-  O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD,
-  O_BAD_ADDR, O_BAD_TYPE, O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE,
-  O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_FAULT_ADDR, O_FAULT_WRITE, O_MEM_OP, O_MEM_ARG, O_COUNT
-};
-
-/* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 7u
-
-typedef struct {
-  uint32_t base, size, first_page;
-  uint8_t *host;
-} pl_region;
-
-struct pl_core;
-
-typedef struct pl_bus {
-  pl_region r[MAX_REGIONS];
-  int nr;
-  uint32_t npages;
-  uint8_t *word_shared; /* bit per RAM word, set by TS: accesses are scheduling points... */
-  int all_shared;       /* ...unless every RAM access is one (the default) */
-  uint8_t *page_dirty;  /* per page: written since TS last cleared it (run reset) */
-  uint32_t epoch;       /* bumped whenever RAM changes value */
-  uint32_t seen_epoch;  /* bumped when a change is one another core can see (RAM or device) */
-  uint8_t *word_readers; /* per RAM word: bit per core that read it this run (lazily committed) */
-  uint8_t *reader_pages; /* per page: some word of it has reader bits (what a reset clears) */
-  struct pl_core *cores[MAX_CORES];
-  int ncores;
-} pl_bus;
-
-typedef struct pl_core {
-  uc_engine *uc;
-  pl_bus *bus;
-  int id;
-  uc_hook h_code, h_block, h_edge, h_mem, h_bad, h_intr;
-  uint64_t translated;   /* guest bytes translated since the engine opened */
-  uint64_t tbs;          /* translation blocks generated since then */
-  uint8_t *exec_pages;   /* pages this engine holds translations of */
-  uint8_t *exec_chunks;  /* bit per 16 bytes of RAM this engine has translated */
-  struct { uint32_t start, end; } stale[STALE_CAP]; /* ranges to drop from its cache before it runs */
-  uint32_t nstale;
-  int stale_all;         /* too many ranges: drop every page it executed from */
-  uint32_t last_addr, last_size, last_value, last_write, seen_writes;
-  uint32_t *out;         /* pl_run's out[]: retired and log length kept current for device callbacks */
-  uint32_t flags, budget, retired, until;
-  int stop_after, reason;
-  uint32_t *log, log_cap, log_len;
-  uint32_t bad_addr, bad_type, intno;
-  uint32_t trap, trap_word, trap_size;
-  uint32_t regs[NREGS];  /* F_LOG_REGS: the registers as the last instruction left them */
-  /* alignment faults (F_ALIGN): the state before the instruction, and RAM bytes a faulting store overwrote */
-  uc_context *before;
-  uint32_t fault_addr, fault_write, undo_addr, undo_size, insn_log;
-  uint8_t undo[8];
-  uint32_t cur_pc;       /* the instruction running now (a buffered store's PC) */
-  /* relaxed memory (docs/memory-model.md): stores to shared RAM wait in sb[] */
-  int relaxed, noncoherent;
-  uint32_t sb[SB_CAP * SB_WORDS];
-  uint32_t sb_state[4];  /* entries, coherent entries (barriers wait for them), stores so far, shown */
-  uint32_t mem_op, mem_arg;
-} pl_core;
-#define SB_LEN 0
-#define SB_COHERENT 1
-#define SB_STORES 2
-#define SB_SHOWN 3
-
-static pl_region *find(pl_bus *b, uint32_t a) {
-  for (int i = 0; i < b->nr; i++)
-    if (a - b->r[i].base < b->r[i].size) return &b->r[i];
-  return NULL;
-}
-
-static inline void log3(pl_core *c, uint32_t w0, uint32_t w1, uint32_t w2) {
-  uint32_t *l = c->log + c->log_len;
-  l[0] = w0; l[1] = w1; l[2] = w2;
-  c->log_len += 3;
-  c->out[O_LOG_LEN] = c->log_len;
-}
 
 static const int reg_ids[NREGS] = {
   UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,
@@ -176,11 +55,6 @@ static void log_reg_deltas(pl_core *c) {
     if (now[i] != c->regs[i]) { log3(c, EV_REG | ((uint32_t)i << 8), 0, now[i]); c->regs[i] = now[i]; }
 }
 
-static uint32_t read_cpsr(uc_engine *uc) {
-  uint32_t v = 0;
-  uc_reg_read(uc, UC_ARM_REG_CPSR, &v);
-  return v;
-}
 
 /*
  * Which trap, if any, the instruction at p is. ARM and Thumb-2 encodings can
@@ -220,9 +94,6 @@ static uint32_t classify(pl_core *c, const uint8_t *p, uint32_t size, uint32_t *
   return (read_cpsr(c->uc) & 0x20) ? thumb : arm;
 }
 
-static inline uint32_t global_off(pl_region *r, uint32_t a) {
-  return (r->first_page << PAGE_SHIFT) + (a - r->base);
-}
 
 static inline void mark_exec(pl_core *c, pl_region *r, uint32_t a) {
   uint32_t g = global_off(r, a);
@@ -231,179 +102,6 @@ static inline void mark_exec(pl_core *c, pl_region *r, uint32_t a) {
   c->exec_pages[pg] = 1;
 }
 
-/* ---- relaxed memory: store buffers and a non-coherent core's cache ----
- * (docs/memory-model.md) Engines run one at a time over one host buffer, so a
- * relaxed core's buffered stores live *in* that buffer while it runs (its own
- * loads see them; same-address stores stay in program order) and are put aside
- * while it does not: sb_hide puts the visible bytes back when its run ends,
- * sb_show puts its own back in when it next runs. pl_sb_drain (TypeScript
- * decides when: a scheduling choice) makes one entry's bytes visible for good,
- * and only then do other engines drop their translations of them. */
-
-static int written(pl_core *c, uint32_t g, uint32_t a, uint32_t size);
-
-static inline uint32_t *sb_entry(pl_core *c, uint32_t i) { return c->sb + i * SB_WORDS; }
-
-static int touches_shared_word(pl_bus *b, pl_region *r, uint32_t a, uint32_t size) {
-  if (b->all_shared) return 1;
-  uint32_t w0 = global_off(r, a) >> 2, w1 = (global_off(r, a) + size - 1) >> 2;
-  for (uint32_t w = w0; w <= w1; w++)
-    if (b->word_shared[w >> 3] & (1u << (w & 7))) return 1;
-  return 0;
-}
-
-/* A store by a relaxed core, before it lands: buffered (1), or visible at once
-   (0) when no other agent uses the word, so nobody could tell the difference. */
-static int sb_buffer(pl_core *c, pl_region *r, uint32_t off, uint32_t a, uint32_t size, uint64_t value) {
-  uint32_t n = c->sb_state[SB_LEN];
-  /* full only if one instruction stored more than SB_RESERVE times: that store is not buffered */
-  if (size > 8 || n == SB_CAP || !touches_shared_word(c->bus, r, a, size)) return 0;
-  uint32_t *e = sb_entry(c, n);
-  e[SB_ADDR] = a;
-  e[SB_META] = size | (c->noncoherent ? SB_CACHED : 0);
-  e[SB_SEQ] = ++c->sb_state[SB_STORES];
-  e[SB_PC] = c->cur_pc;
-  e[SB_DATA] = (uint32_t)value;
-  e[SB_DATA + 1] = (uint32_t)(value >> 32);
-  e[SB_OLD] = e[SB_OLD + 1] = 0;
-  memcpy(&e[SB_OLD], r->host + off, size);
-  c->sb_state[SB_LEN] = n + 1;
-  if (!c->noncoherent) c->sb_state[SB_COHERENT]++;
-  return 1;
-}
-
-static uint8_t *sb_host(pl_core *c, uint32_t *e) {
-  pl_region *r = find(c->bus, e[SB_ADDR]);
-  return r ? r->host + (e[SB_ADDR] - r->base) : NULL;
-}
-
-/* the run ends: newest first, each entry's overwritten bytes go back */
-static void sb_hide(pl_core *c) {
-  for (uint32_t i = c->sb_state[SB_LEN]; i-- > 0;) {
-    uint32_t *e = sb_entry(c, i);
-    uint8_t *h = sb_host(c, e);
-    if (h) memcpy(h, &e[SB_OLD], e[SB_META] & 0xFF);
-  }
-  c->sb_state[SB_SHOWN] = 0;
-}
-
-/* the run starts: oldest first, note what is visible now and put the core's bytes over it */
-static void sb_show(pl_core *c) {
-  for (uint32_t i = 0; i < c->sb_state[SB_LEN]; i++) {
-    uint32_t *e = sb_entry(c, i);
-    uint8_t *h = sb_host(c, e);
-    if (!h) continue;
-    memcpy(&e[SB_OLD], h, e[SB_META] & 0xFF);
-    memcpy(h, &e[SB_DATA], e[SB_META] & 0xFF);
-  }
-  c->sb_state[SB_SHOWN] = 1;
-}
-
-static uint32_t reg_value(pl_core *c, uint32_t rt) {
-  uint32_t v = 0;
-  if (rt <= 12) uc_reg_read(c->uc, UC_ARM_REG_R0 + (int)rt, &v);
-  else if (rt == 13) uc_reg_read(c->uc, UC_ARM_REG_SP, &v);
-  else if (rt == 14) uc_reg_read(c->uc, UC_ARM_REG_LR, &v);
-  return v;
-}
-
-/* MCR p15,0,Rt,c7,CRm,opc2 (the low 12 bits of either encoding): a barrier or a D-cache clean */
-static uint32_t cp15_c7_op(uint32_t low) {
-  switch (low) {
-  case 0xFBA: case 0xF9A: return MEM_BARRIER;      /* CP15DMB c10,5; CP15DSB c10,4 */
-  case 0xF3A: case 0xF3E: return MEM_CLEAN_LINE;   /* DCCMVAC c10,1; DCCIMVAC c14,1 */
-  case 0xF5A: case 0xF5E: return MEM_CLEAN_ALL;    /* DCCSW c10,2; DCCISW c14,2 (every line: we keep no sets) */
-  default: return MEM_NONE;
-  }
-}
-
-/* What the instruction at p means to a store buffer (ARM ARM A8.8.43 DMB, A8.8.44 DSB,
-   LDREX/STREX/SWP act on visible memory; B4.2 CP15 c7). *rt: the register of a clean by MVA. */
-static uint32_t memory_op(pl_core *c, const uint8_t *p, uint32_t size, uint32_t *rt) {
-  if (size != 4) return MEM_NONE;
-  uint32_t w = p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24);
-  uint32_t arm = MEM_NONE, thumb = MEM_NONE, arm_rt = (w >> 12) & 15, h1 = w & 0xFFFF, h2 = w >> 16;
-  if ((w & 0xFFFFFFE0) == 0xF57FF040) arm = MEM_BARRIER; /* DSB, DMB (any option) */
-  else if ((w >> 28) != 0xF) {
-    if ((w & 0x0FFF0000) == 0x0E070000) arm = cp15_c7_op(w & 0xFFF);
-    else if ((w & 0x0F800F90) == 0x01800F90 || (w & 0x0FB00FF0) == 0x01000090) arm = MEM_BARRIER; /* LDREX*, STREX*, SWP(B) */
-  }
-  if (h1 == 0xF3BF && ((h2 & 0xFFE0) == 0x8F40)) thumb = MEM_BARRIER;
-  else if (h1 == 0xEE07) thumb = cp15_c7_op(h2 & 0xFFF);
-  else if ((h1 & 0xFFE0) == 0xE840 || ((h1 & 0xFFE0) == 0xE8C0 && (h2 & 0xC0) == 0x40)) thumb = MEM_BARRIER;
-  if (arm == MEM_NONE && thumb == MEM_NONE) return MEM_NONE;
-  int t = (read_cpsr(c->uc) & 0x20) != 0;
-  *rt = t ? h2 >> 12 : arm_rt;
-  return t ? thumb : arm;
-}
-
-/* Before an instruction of a relaxed core with buffered stores: must the run stop
-   so that TypeScript drains first? (barrier with coherent entries; a clean of a
-   line the core holds dirty; the buffer nearly full) */
-static int relaxed_stop(pl_core *c, const uint8_t *p, uint32_t size) {
-  uint32_t n = c->sb_state[SB_LEN];
-  if (!n) return 0;
-  if (n + SB_RESERVE > SB_CAP) { c->mem_op = MEM_FULL; return 1; }
-  uint32_t rt = 0, op = memory_op(c, p, size, &rt);
-  if (op == MEM_BARRIER) {
-    if (!c->sb_state[SB_COHERENT]) return 0;
-    c->mem_op = op;
-    return 1;
-  }
-  if (op == MEM_NONE || n == c->sb_state[SB_COHERENT]) return 0; /* no dirty lines */
-  if (op == MEM_CLEAN_ALL) { c->mem_op = op; return 1; }
-  uint32_t line = reg_value(c, rt) & ~31u;
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t *e = sb_entry(c, i);
-    uint32_t last = e[SB_ADDR] + (e[SB_META] & 0xFF) - 1;
-    if ((e[SB_META] & SB_CACHED) && ((e[SB_ADDR] & ~31u) == line || (last & ~31u) == line)) {
-      c->mem_op = op; c->mem_arg = line;
-      return 1;
-    }
-  }
-  return 0;
-}
-
-/* Entry i becomes visible (between runs: the core's bytes are aside). Older
-   entries it overlaps must have drained first (TypeScript's rule). */
-int pl_sb_drain(pl_core *c, uint32_t i) {
-  uint32_t n = c->sb_state[SB_LEN];
-  if (i >= n || c->sb_state[SB_SHOWN]) return -1;
-  uint32_t *e = sb_entry(c, i);
-  pl_region *r = find(c->bus, e[SB_ADDR]);
-  uint32_t size = e[SB_META] & 0xFF;
-  if (r) {
-    uint32_t off = e[SB_ADDR] - r->base;
-    if (memcmp(r->host + off, &e[SB_DATA], size) != 0) { c->bus->epoch++; c->bus->seen_epoch++; }
-    memcpy(r->host + off, &e[SB_DATA], size);
-    c->bus->page_dirty[r->first_page + (off >> PAGE_SHIFT)] = 1;
-    c->bus->page_dirty[r->first_page + ((off + size - 1) >> PAGE_SHIFT)] = 1;
-    written(c, global_off(r, e[SB_ADDR]), e[SB_ADDR], size);
-  }
-  if (!(e[SB_META] & SB_CACHED)) c->sb_state[SB_COHERENT]--;
-  memmove(e, e + SB_WORDS, (size_t)(n - i - 1) * SB_WORDS * sizeof(uint32_t));
-  c->sb_state[SB_LEN] = n - 1;
-  return 0;
-}
-
-/* the run is over: entries are forgotten (the next reset restores RAM anyway) */
-void pl_sb_clear(pl_core *c) {
-  c->sb_state[SB_LEN] = c->sb_state[SB_COHERENT] = c->sb_state[SB_STORES] = c->sb_state[SB_SHOWN] = 0;
-}
-
-uint32_t *pl_core_sb(pl_core *c) { return c->sb; }
-uint32_t *pl_core_sb_state(pl_core *c) { return c->sb_state; }
-
-/* relaxed: stores to shared RAM are buffered; noncoherent (SCTLR.C=1, ACTLR.SMP=0):
-   they are lines of a private cache, and what the store buffer held drains into it */
-void pl_core_set_memory(pl_core *c, int relaxed, int noncoherent) {
-  c->relaxed = relaxed;
-  if (noncoherent && !c->noncoherent) {
-    for (uint32_t i = 0; i < c->sb_state[SB_LEN]; i++) sb_entry(c, i)[SB_META] |= SB_CACHED;
-    c->sb_state[SB_COHERENT] = 0;
-  }
-  c->noncoherent = noncoherent;
-}
 
 /* A translation block starts: every chunk it covers is translated now, even
    the instructions a stop will keep it from reaching (QEMU translates up to a
@@ -489,7 +187,7 @@ static void queue_stale(pl_core *o, uint32_t a, uint32_t len) {
 
 /* a write to [g, g+size) of RAM (global offsets) at address a: other engines that translated it
    drop it. Returns whether any had: another core ran that code. */
-static int written(pl_core *c, uint32_t g, uint32_t a, uint32_t size) {
+int pl_written(pl_core *c, uint32_t g, uint32_t a, uint32_t size) {
   pl_bus *b = c->bus;
   uint32_t first = g >> CHUNK_SHIFT, last = (g + size - 1) >> CHUNK_SHIFT;
   int hit = 0;
@@ -503,9 +201,6 @@ static int written(pl_core *c, uint32_t g, uint32_t a, uint32_t size) {
   return hit;
 }
 
-static inline int word_bit(const uint8_t *bits, uint32_t w) {
-  return bits[w >> 3] & (1u << (w & 7));
-}
 
 /* core c read the words of [g, g+size) (global offsets) */
 static inline void note_readers(pl_core *c, uint32_t g, uint32_t size) {
@@ -557,7 +252,7 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
     if (c->flags & F_LOG_ACCESS) log3(c, EV_WRITE | ((uint32_t)size << 8), a, (uint32_t)value);
   } else if (type == UC_MEM_WRITE) {
     b->page_dirty[pg] = b->page_dirty[pg_end] = 1;
-    int ran = written(c, g, a, (uint32_t)size);
+    int ran = pl_written(c, g, a, (uint32_t)size);
     uint64_t v = (uint64_t)value;
     if (memcmp(r->host + off, &v, (size_t)size) != 0) {
       b->epoch++;

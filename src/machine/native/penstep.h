@@ -1,0 +1,157 @@
+/*
+ * penstep.h: what penstep.c (the stepper) and relaxed.c (store buffers and a
+ * non-coherent core's cache, docs/memory-model.md) share: the C/TypeScript
+ * interface enums (pl_layout() lists them for native.ts), the bus and core
+ * structures, and the few helpers both units call.
+ */
+#ifndef PENSTEP_H
+#define PENSTEP_H
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unicorn/unicorn.h>
+
+#define PAGE_SHIFT 12
+#define CHUNK_SHIFT 4 /* code is tracked per 16 bytes: data beside code is no code write */
+#define STALE_CAP 1024
+#define MAX_REGIONS 8
+#define MAX_CORES 8
+/* an LDM/STM logs at most 16 accesses plus the fetch: keep room for two */
+#define LOG_RESERVE (3 * 40)
+/* r0-r12, sp, lr, cpsr: what a register-delta record (EV_REG) can name */
+#define NREGS 16
+
+/* EV_REG: a register the previous instruction changed, (EV_REG | index << 8, 0, value) */
+enum { EV_FETCH = 1, EV_READ = 2, EV_WRITE = 3, EV_REG = 4 };
+enum {
+  STOP_BUDGET = 0, STOP_TRAP = 1, STOP_SHARED = 2, STOP_MMIO = 3,
+  STOP_IRQ = 4, STOP_LOG_FULL = 5, STOP_ERROR = 6, STOP_INTR = 7, STOP_UNTIL = 8,
+  STOP_ALIGN = 9, STOP_SCTLR = 10, STOP_MEMORY = 11,
+};
+enum {
+  TRAP_NONE = 0, TRAP_MPIDR = 1, TRAP_WFE = 2, TRAP_WFI = 3, TRAP_SEV = 4, TRAP_SVC = 5, TRAP_YIELD = 6,
+  TRAP_CP15 = 7, /* MRC/MCR ACTLR, MCR SCTLR: the coherency state the relaxed model reads */
+};
+/* relaxed memory: why a run stopped with STOP_MEMORY (out[O_MEM_OP]) */
+enum { MEM_NONE = 0, MEM_BARRIER = 1, MEM_CLEAN_LINE = 2, MEM_CLEAN_ALL = 3, MEM_FULL = 4 };
+/* a store buffer entry: SB_WORDS words, TS views them (native.ts StoreBufferView) */
+enum { SB_ADDR = 0, SB_META = 1, SB_SEQ = 2, SB_PC = 3, SB_DATA = 4, SB_OLD = 6, SB_WORDS = 8 };
+#define SB_CACHED 0x100u /* META: a line of a non-coherent core's cache, not a store-buffer slot */
+#define SB_CAP 96
+#define SB_RESERVE 34    /* room an instruction may need (STM of 16, VSTM) before the run stops */
+
+#define F_LOG_FETCH 1u
+#define F_LOG_ACCESS 2u
+#define F_STOP_SHARED 4u
+#define F_IRQ_WATCH 8u
+#define F_HASH 16u
+#define F_LOG_REGS 32u /* tracing: log what each instruction changed in r0-r12, sp, lr, cpsr */
+#define F_ALIGN 64u /* SCTLR.A is set: snapshot before each instruction, abort unaligned accesses */
+
+/* out[] layout; native.ts mirrors every enum here and checks it against pl_layout() at load */
+enum {
+  O_ERR, O_REASON, O_RETIRED, O_PC, O_CPSR, O_LOG_LEN, O_TRAP, O_TRAP_WORD,
+  O_BAD_ADDR, O_BAD_TYPE, O_HASH_LO, O_HASH_HI, O_INTNO, O_TRAP_SIZE,
+  O_LAST_ADDR, O_LAST_SIZE, O_LAST_VALUE, O_LAST_WRITE, O_SEEN_WRITES, O_FAULT_ADDR, O_FAULT_WRITE, O_MEM_OP, O_MEM_ARG, O_COUNT
+};
+
+/* bump when anything pl_layout() lists changes meaning */
+#define PL_ABI_VERSION 7u
+
+typedef struct {
+  uint32_t base, size, first_page;
+  uint8_t *host;
+} pl_region;
+
+struct pl_core;
+
+typedef struct pl_bus {
+  pl_region r[MAX_REGIONS];
+  int nr;
+  uint32_t npages;
+  uint8_t *word_shared; /* bit per RAM word, set by TS: accesses are scheduling points... */
+  int all_shared;       /* ...unless every RAM access is one (the default) */
+  uint8_t *page_dirty;  /* per page: written since TS last cleared it (run reset) */
+  uint32_t epoch;       /* bumped whenever RAM changes value */
+  uint32_t seen_epoch;  /* bumped when a change is one another core can see (RAM or device) */
+  uint8_t *word_readers; /* per RAM word: bit per core that read it this run (lazily committed) */
+  uint8_t *reader_pages; /* per page: some word of it has reader bits (what a reset clears) */
+  struct pl_core *cores[MAX_CORES];
+  int ncores;
+} pl_bus;
+
+typedef struct pl_core {
+  uc_engine *uc;
+  pl_bus *bus;
+  int id;
+  uc_hook h_code, h_block, h_edge, h_mem, h_bad, h_intr;
+  uint64_t translated;   /* guest bytes translated since the engine opened */
+  uint64_t tbs;          /* translation blocks generated since then */
+  uint8_t *exec_pages;   /* pages this engine holds translations of */
+  uint8_t *exec_chunks;  /* bit per 16 bytes of RAM this engine has translated */
+  struct { uint32_t start, end; } stale[STALE_CAP]; /* ranges to drop from its cache before it runs */
+  uint32_t nstale;
+  int stale_all;         /* too many ranges: drop every page it executed from */
+  uint32_t last_addr, last_size, last_value, last_write, seen_writes;
+  uint32_t *out;         /* pl_run's out[]: retired and log length kept current for device callbacks */
+  uint32_t flags, budget, retired, until;
+  int stop_after, reason;
+  uint32_t *log, log_cap, log_len;
+  uint32_t bad_addr, bad_type, intno;
+  uint32_t trap, trap_word, trap_size;
+  uint32_t regs[NREGS];  /* F_LOG_REGS: the registers as the last instruction left them */
+  /* alignment faults (F_ALIGN): the state before the instruction, and RAM bytes a faulting store overwrote */
+  uc_context *before;
+  uint32_t fault_addr, fault_write, undo_addr, undo_size, insn_log;
+  uint8_t undo[8];
+  uint32_t cur_pc;       /* the instruction running now (a buffered store's PC) */
+  /* relaxed memory (docs/memory-model.md): stores to shared RAM wait in sb[] */
+  int relaxed, noncoherent;
+  uint32_t sb[SB_CAP * SB_WORDS];
+  uint32_t sb_state[4];  /* entries, coherent entries (barriers wait for them), stores so far, shown */
+  uint32_t mem_op, mem_arg;
+} pl_core;
+#define SB_LEN 0
+#define SB_COHERENT 1
+#define SB_STORES 2
+#define SB_SHOWN 3
+
+static inline pl_region *find(pl_bus *b, uint32_t a) {
+  for (int i = 0; i < b->nr; i++)
+    if (a - b->r[i].base < b->r[i].size) return &b->r[i];
+  return NULL;
+}
+
+static inline void log3(pl_core *c, uint32_t w0, uint32_t w1, uint32_t w2) {
+  uint32_t *l = c->log + c->log_len;
+  l[0] = w0; l[1] = w1; l[2] = w2;
+  c->log_len += 3;
+  c->out[O_LOG_LEN] = c->log_len;
+}
+
+static inline uint32_t read_cpsr(uc_engine *uc) {
+  uint32_t v = 0;
+  uc_reg_read(uc, UC_ARM_REG_CPSR, &v);
+  return v;
+}
+
+static inline uint32_t global_off(pl_region *r, uint32_t a) {
+  return (r->first_page << PAGE_SHIFT) + (a - r->base);
+}
+
+static inline int word_bit(const uint8_t *bits, uint32_t w) {
+  return bits[w >> 3] & (1u << (w & 7));
+}
+
+/* penstep.c: a write to [g, g+size) of RAM (global offsets) at address a; other engines drop their
+   translations of it. Returns whether any had one. */
+int pl_written(pl_core *c, uint32_t g, uint32_t a, uint32_t size);
+
+/* relaxed.c: the stepper's calls into the relaxed memory model */
+int sb_buffer(pl_core *c, pl_region *r, uint32_t off, uint32_t a, uint32_t size, uint64_t value);
+void sb_hide(pl_core *c);
+void sb_show(pl_core *c);
+int relaxed_stop(pl_core *c, const uint8_t *p, uint32_t size);
+
+#endif
