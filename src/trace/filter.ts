@@ -91,3 +91,16 @@ export function keeps(f: TraceFilter, r: TraceRecord): boolean {
   }
   return true;
 }
+
+/** `keeps` for an instruction the recorder holds as numbers (accesses: `stride` words each, the address second) */
+export function keepsInsn(f: TraceFilter, core: number, pc: number, symbolKept: boolean, mem: Uint32Array, accesses: number, stride: number): boolean {
+  if (f.kinds.length && !f.kinds.includes('insn')) return false;
+  if (f.cores.length && !f.cores.includes(core)) return false;
+  if (f.ranges.length) {
+    const inRange = (a: number) => f.ranges.some(([lo, hi]) => a >= lo && a <= hi);
+    let hit = inRange(pc);
+    for (let n = 0; n < accesses && !hit; n++) hit = inRange(mem[n * stride + 1]!);
+    if (!hit) return false;
+  }
+  return !f.symbols.length || symbolKept;
+}

@@ -27,8 +27,14 @@ export function trailer(format: TraceFormat, records: number): string {
 }
 
 export function render(format: TraceFormat, r: TraceRecord): string {
-  if (format === 'jsonl') return JSON.stringify(r);
+  if (format === 'jsonl') return r.kind === 'insn' ? jsonInsn(r as InsnRecord) : JSON.stringify(r);
   return r.kind === 'insn' ? textInsn(r as InsnRecord) : textEvent(r as EventRecord);
+}
+
+/** the schema's key order, whatever order the record's keys were made in */
+function jsonInsn(r: InsnRecord): string {
+  const { kind, step, core, pc, sym, mode, isa, bytes, asm, regs, mem } = r;
+  return JSON.stringify({ kind, step, core, pc, sym, mode, isa, bytes, asm, ...(regs && { regs }), ...(mem && { mem }) });
 }
 
 // ---- text ----

@@ -13,9 +13,11 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { header, render, trailer, type TraceFormat } from './formats.js';
+import { ByteBuffer, InsnEncoder, type InsnView } from './encode.js';
 import type { TraceRecord } from './record.js';
 
 export interface ByteSink {
+  /** consumes the chunk before it returns: the writer reuses its buffer */
   write(chunk: Uint8Array): void;
   /** everything written: make it visible (rename into place) */
   finish(): void;
@@ -87,26 +89,33 @@ export class GzipSink implements ByteSink {
 
 const BATCH = 1 << 20;
 
-/** Records to lines of one format, in batches, into a sink; header first, `end` line last. */
+/**
+ * Records to lines of one format, in batches, into a sink; header first, `end` line last.
+ * Instructions are encoded into the batch buffer in place (encode.ts); events, rare, are rendered.
+ */
 export class TraceWriter {
-  private buf: string[] = [];
-  private chars = 0;
+  private readonly out = new ByteBuffer(BATCH + (64 << 10));
+  private insns: InsnEncoder;
   private records = 0;
 
   constructor(readonly format: TraceFormat, private readonly sink: ByteSink) {
+    this.insns = new InsnEncoder(format, [], []);
     this.line(header(format));
   }
 
-  private line(s: string): void {
-    this.buf.push(s);
-    this.chars += s.length + 1;
-    if (this.chars > BATCH) this.flush();
+  /** the register and region names an `InsnView`'s indices stand for */
+  names(regs: readonly string[], regions: readonly string[]): void {
+    this.insns = new InsnEncoder(this.format, regs, regions);
   }
 
-  private flush(): void {
-    if (this.buf.length) this.sink.write(Buffer.from(this.buf.join('\n') + '\n'));
-    this.buf = [];
-    this.chars = 0;
+  private line(s: string): void {
+    this.out.text(s);
+    this.out.byte(10);
+    this.batched();
+  }
+
+  private batched(): void {
+    if (this.out.pos >= BATCH) this.sink.write(this.out.take());
   }
 
   record(r: TraceRecord): void {
@@ -114,14 +123,20 @@ export class TraceWriter {
     this.line(render(this.format, r));
   }
 
+  insn(r: InsnView): void {
+    this.records++;
+    this.insns.write(this.out, r);
+    this.batched();
+  }
+
   finish(): void {
     this.line(trailer(this.format, this.records));
-    this.flush();
+    if (this.out.pos) this.sink.write(this.out.take());
     this.sink.finish();
   }
 
   abort(): void {
-    this.buf = [];
+    this.out.take();
     this.sink.abort();
   }
 }

@@ -3,30 +3,58 @@
  * record is complete only when the next one starts (its register deltas come
  * from the stepper after it, docs/architecture.md "Events"), so the recorder
  * holds one pending instruction per run and the events that arrive while it
- * is pending follow it. Mode and Thumb state come from a per-core CPSR kept
- * up to date by the deltas and by exception entries, not from a register
- * read per step.
+ * is pending follow it.
+ *
+ * The pending instruction is a handful of numbers in one reused `InsnView`,
+ * encoded straight into the writer's buffer (encode.ts): a long trace
+ * allocates nothing per instruction. Each core's registers are shadowed from
+ * the stepper's deltas and its between-run settings (exception entry, reset,
+ * emulated instructions), so mode and Thumb state, and the value of a
+ * register written with the value it held, need no register read per step.
  */
 import { InputError } from '../errors.js';
-import { hex, wordBytes } from '../format.js';
 import { disassemble } from '../disasm.js';
+import { wordBytes } from '../format.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import type { Machine } from '../machine/machine.js';
 import { TRACED_REGS } from '../machine/native.js';
-import { keeps, type TraceSelection, type WindowEdge } from './filter.js';
+import { InsnText, type InsnView, MEM_STRIDE } from './encode.js';
+import { keeps, keepsInsn, type TraceSelection, type WindowEdge } from './filter.js';
 import type { TraceWriter } from './output.js';
-import { eventRecord, type InsnRecord, modeName, type TraceRecord } from './record.js';
+import { eventRecord, type TraceRecord } from './record.js';
 
 const CPSR = TRACED_REGS.indexOf('cpsr');
 const CPSR_T = 1 << 5;
 
+/** an instruction as fetched at a PC: what every execution of it shares */
+interface Decoded {
+  word: number;
+  size: number;
+  thumb: boolean;
+  sym: string;
+  symName: string;
+  asm: string;
+  /** by mode bits: the encoded text */
+  texts: InsnText[];
+  /** --trace-filter symbol=: whether its symbol passes (decided once) */
+  symbolKept?: boolean;
+}
+
 export class TraceRecorder implements MachineObserver {
-  private pending: InsnRecord | undefined;
+  private readonly view: InsnView = {
+    step: 0, core: 0, text: undefined as unknown as InsnText, regMask: 0, regs: new Uint32Array(TRACED_REGS.length),
+    memCount: 0, mem: new Uint32Array(16 * MEM_STRIDE),
+  };
+  private pending: Decoded | undefined;
+  private pendingPc = 0;
   private queued: TraceRecord[] = [];
-  private readonly cpsr: (number | undefined)[] = [];
-  private readonly asmCache = new Map<string, string>();
+  /** per core: its registers as the last instruction (or the machine, between runs) left them */
+  private readonly shadow: Uint32Array[];
+  private readonly stale: boolean[] = [];
+  private readonly decoded = new Map<number, Decoded[]>();
   private readonly symCache = new Map<number, string>();
   private readonly regions: { name: string; base: number; size: number }[];
+  private readonly other: number;
   private state: 'before' | 'open' | 'after';
   private readonly fromPc: number | undefined;
   private readonly toPc: number | undefined;
@@ -34,9 +62,19 @@ export class TraceRecorder implements MachineObserver {
   constructor(private readonly machine: Machine, private readonly out: TraceWriter, private readonly sel: TraceSelection = {}) {
     const b = machine.board;
     this.regions = [b.sram, b.dram];
+    this.other = this.regions.length;
+    out.names(TRACED_REGS, [...this.regions.map((r) => r.name), 'other']);
+    this.shadow = machine.cores.map(() => new Uint32Array(TRACED_REGS.length));
+    for (const c of machine.cores) this.readRegisters(c.id);
     this.fromPc = this.symbolAddress('--trace-from', sel.from);
     this.toPc = this.symbolAddress('--trace-to', sel.to);
     this.state = sel.from ? 'before' : 'open';
+  }
+
+  private readRegisters(core: number): void {
+    const c = this.machine.cores[core]!;
+    const regs = this.shadow[core]!;
+    for (let i = 0; i < regs.length; i++) regs[i] = i === CPSR ? c.cpsr : c.reg(i);
   }
 
   private symbolAddress(option: string, edge: WindowEdge | undefined): number | undefined {
@@ -52,73 +90,127 @@ export class TraceRecorder implements MachineObserver {
     return s;
   }
 
-  private region(address: number): string {
-    for (const r of this.regions) if (address - r.base >= 0 && address - r.base < r.size) return r.name;
-    return 'other';
+  private region(address: number): number {
+    for (let i = 0; i < this.regions.length; i++) {
+      const r = this.regions[i]!;
+      if (address - r.base >= 0 && address - r.base < r.size) return i;
+    }
+    return this.other;
+  }
+
+  private decode(pc: number, size: number, word: number, thumb: boolean): Decoded {
+    let at = this.decoded.get(pc);
+    if (!at) this.decoded.set(pc, (at = []));
+    for (const d of at) if (d.word === word && d.size === size && d.thumb === thumb) return d;
+    const sym = this.sym(pc);
+    const d: Decoded = {
+      word, size, thumb, sym, symName: sym.replace(/\+0x[0-9a-f]+$/, ''),
+      asm: disassemble(wordBytes(word, size), pc, thumb), texts: [],
+    };
+    at.push(d);
+    return d;
   }
 
   fetch(core: number, step: number, pc: number, size: number, word: number): void {
     this.flush();
-    const cpsr = (this.cpsr[core] ??= this.machine.cores[core]!.cpsr);
+    if (this.stale[core]) {
+      this.stale[core] = false;
+      this.readRegisters(core);
+    }
+    const cpsr = this.shadow[core]![CPSR]!;
     const thumb = (cpsr & CPSR_T) !== 0;
-    const key = `${pc}:${word}:${size}:${thumb ? 1 : 0}`;
-    let asm = this.asmCache.get(key);
-    if (asm === undefined) this.asmCache.set(key, (asm = disassemble(wordBytes(word, size), pc, thumb)));
-    this.pending = {
-      kind: 'insn', step, core, pc: hex(pc), sym: this.sym(pc), mode: modeName(cpsr), isa: thumb ? 'thumb' : 'arm',
-      bytes: (word >>> 0).toString(16).padStart(size * 2, '0').slice(-size * 2), asm,
-    };
+    const d = this.decode(pc, size, word, thumb);
+    const mode = cpsr & 0x1f;
+    const v = this.view;
+    v.text = d.texts[mode] ??= new InsnText(pc, (word >>> 0).toString(16).padStart(size * 2, '0').slice(-size * 2), thumb, mode, d.sym, d.asm);
+    v.step = step;
+    v.core = core;
+    v.regMask = 0;
+    v.memCount = 0;
+    // what it leaves unchanged it leaves as it was: its deltas overwrite the rest
+    v.regs.set(this.shadow[core]!);
+    this.pending = d;
+    this.pendingPc = pc;
   }
 
-  private access(rw: 'r' | 'w', core: number, address: number, size: number, value: number): void {
-    const p = this.pending;
-    if (!p || p.core !== core) return;
-    (p.mem ??= []).push({ rw, addr: hex(address), size, value: hex(value), region: this.region(address) });
+  private access(write: number, core: number, address: number, size: number, value: number, region: number): void {
+    const v = this.view;
+    if (!this.pending || v.core !== core) return;
+    if ((v.memCount + 1) * MEM_STRIDE > v.mem.length) {
+      const bigger = new Uint32Array(v.mem.length * 2);
+      bigger.set(v.mem);
+      v.mem = bigger;
+    }
+    const at = v.memCount++ * MEM_STRIDE;
+    v.mem[at] = write | (size << 1) | (region << 8);
+    v.mem[at + 1] = address;
+    v.mem[at + 2] = value;
   }
 
   read(core: number, _step: number, address: number, size: number, value: number): void {
-    this.access('r', core, address, size, value);
+    this.access(0, core, address, size, value, this.region(address));
   }
 
   write(core: number, _step: number, address: number, size: number, value: number): void {
-    this.access('w', core, address, size, value);
+    this.access(1, core, address, size, value, this.region(address));
   }
 
   register(core: number, _step: number, reg: number, value: number): void {
-    if (reg === CPSR) this.cpsr[core] = value >>> 0;
-    const p = this.pending;
-    if (p && p.core === core) (p.regs ??= {})[TRACED_REGS[reg] ?? `r${reg}`] = hex(value);
+    this.shadow[core]![reg] = value;
+    const v = this.view;
+    if (this.pending && v.core === core) {
+      v.regMask |= 1 << reg;
+      v.regs[reg] = value;
+    }
   }
 
   event(e: MachineEvent): void {
-    if (e.kind === 'exception-entry') this.cpsr[e.core] = this.machine.cores[e.core]!.cpsr;
-    if (e.kind === 'power') this.cpsr[e.core] = undefined; // read afresh at its next instruction
+    // the machine set these between instructions: read them now
+    if (e.kind === 'exception-entry') this.readRegisters(e.core);
+    if (e.kind === 'power') this.stale[e.core] = true; // reset: read at its next instruction
     const r = eventRecord(e, (a) => this.sym(a));
     if (this.pending) this.queued.push(r);
     else this.emit(r);
   }
 
   private flush(): void {
-    if (this.pending) this.emit(this.pending);
+    if (this.pending) this.emitInsn(this.pending);
     this.pending = undefined;
     for (const r of this.queued) this.emit(r);
     this.queued = [];
   }
 
-  private emit(r: TraceRecord): void {
+  /** whether a record at `step` is inside the window (the window's state moves on as records pass) */
+  private inWindow(step: number, pc: number | undefined): boolean {
     if (this.state === 'before') {
       const from = this.sel.from!;
-      const opens = 'step' in from ? r.step >= from.step : r.kind === 'insn' && Number(r.pc) === this.fromPc;
-      if (!opens) return;
+      const opens = 'step' in from ? step >= from.step : pc === this.fromPc;
+      if (!opens) return false;
       this.state = 'open';
     } else if (this.state === 'after') {
-      return;
+      return false;
     }
     const to = this.sel.to;
-    if (to && ('step' in to ? r.step > to.step : r.kind === 'insn' && Number(r.pc) === this.toPc)) {
+    if (to && ('step' in to ? step > to.step : pc === this.toPc)) {
       this.state = 'after';
-      return;
+      return false;
     }
+    return true;
+  }
+
+  private emitInsn(d: Decoded): void {
+    const v = this.view;
+    if (!this.inWindow(v.step, this.pendingPc)) return;
+    const f = this.sel.filter;
+    if (f) {
+      if (f.symbols.length) d.symbolKept ??= f.symbols.some((g) => g.test(d.symName));
+      if (!keepsInsn(f, v.core, this.pendingPc, d.symbolKept ?? true, v.mem, v.memCount, MEM_STRIDE)) return;
+    }
+    this.out.insn(v);
+  }
+
+  private emit(r: TraceRecord): void {
+    if (!this.inWindow(r.step, undefined)) return;
     if (this.sel.filter && !keeps(this.sel.filter, r)) return;
     this.out.record(r);
   }
