@@ -41,8 +41,13 @@ class Queue<T> {
     this.items.push(x);
   }
   shift(): T {
-    const x = this.items[this.head++]!;
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
+    const x = this.items[this.head]!;
+    // let go of it now: a consumed item kept alive until the next compaction outlives V8's young generation
+    this.items[this.head++] = undefined as T;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }

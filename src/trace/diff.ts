@@ -171,10 +171,8 @@ class Differ {
     let s = this.streams.get(name);
     if (!s) this.streams.set(name, (s = new StreamDiff(name, this)));
     s.push(side, { id, value: { line: x.line, record: r } });
-  }
-
-  drain(): void {
-    for (const s of this.streams.values()) s.aligner.drain(false);
+    // align as soon as both sides agree: records that wait survive into V8's old space, whose lazy collection is the memory a long diff costs
+    s.aligner.drain(false);
   }
 
   finish(): StreamSummary[] {
@@ -239,7 +237,6 @@ export async function diffTraces(pathA: string, pathB: string, options: DiffOpti
       if (x.done) fb = x.value;
       else { nb++; d.add('b', x.value); }
     }
-    if ((na + nb) % 4096 === 0) d.drain();
   }
   const streams = d.finish();
   const same = d.hunks.length === 0 && d.valueDiffs === 0;
