@@ -132,9 +132,11 @@ for (const name of ['sgi-pingpong', 'gic-regs']) {
   const big = join(tmp, 'big.trace.gz');
   const child = (...args: string[]) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench-trace.ts'), ...args], { cwd: ROOT, encoding: 'utf8' })) as { secs: number; bytes: number; maxRssMiB: number };
   const w = child(fw('bench-loop'), big, String(10_000_000));
-  say('trace of 10 M instructions (text, gzip): time, peak RSS, size', `${w.secs.toFixed(1)} s, ${w.maxRssMiB.toFixed(0)} MiB, ${(w.bytes / 1e6).toFixed(1)} MB`);
+  // the target is peak RSS <= 200 MB (10^6 bytes), with Node's default heap settings
+  const target = (mib: number) => `${(mib * 1.048576).toFixed(0)} MB, target <= 200 MB: ${mib * 1.048576 <= 200 ? 'met' : 'MISSED'}`;
+  say('trace of 10 M instructions (text, gzip): time, peak RSS, size', `${w.secs.toFixed(1)} s, ${w.maxRssMiB.toFixed(0)} MiB (${target(w.maxRssMiB)}), ${(w.bytes / 1e6).toFixed(1)} MB`);
   const d = child('', big, '', big);
-  say('trace diff of that trace against itself: time, peak RSS', `${d.secs.toFixed(1)} s, ${d.maxRssMiB.toFixed(0)} MiB`);
+  say('trace diff of that trace against itself: time, peak RSS', `${d.secs.toFixed(1)} s, ${d.maxRssMiB.toFixed(0)} MiB (${target(d.maxRssMiB)})`);
 }
 
 // 6. start-up as installed: the package's bin beside dist/ and no src/, as in node_modules/penlab

@@ -5,17 +5,19 @@
  * one-instruction edit of the pen.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.js';
+import { explore } from '../src/explore/explore.js';
 import { diffTraces } from '../src/trace/diff.js';
+import { render } from '../src/trace/formats.js';
 import { readTrace } from '../src/trace/reader.js';
 import type { InsnRecord, TraceRecord } from '../src/trace/record.js';
 import { runFirmware, type RunOptions } from '../src/run.js';
-import { penlab, ROOT, run } from './helpers.js';
+import { fw, penlab, ROOT, run } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'penlab-trace-'));
 const at = (name: string) => join(tmp, name);
@@ -71,6 +73,36 @@ describe('trace records', () => {
     expect(first).toMatch(/^\{"kind":"insn","step":0,"core":[01],"pc":"0x60000000","sym":"_start","mode":"svc","isa":"arm","bytes":"ee104fb0","asm":"mrc p15, #0, r4, c0, c0, #5","regs":\{"r4":"0x8000000[01]"\}\}$/);
     expect((await diffTraces(at('t1.trace'), at('j.jsonl.gz'))).same).toBe(true);
   });
+
+  it('are written byte for byte as the record model renders them, in both formats', async () => {
+    // the writer encodes instructions itself (encode.ts); formats.ts's render is the reference
+    for (const name of ['m.trace', 'm.jsonl']) {
+      await run('kexec-notify-ack', { schedule: 'random:3', trace: at(name) });
+      const lines = read(at(name)).split('\n').slice(1, -2);
+      const format = name.endsWith('.jsonl') ? 'jsonl' : 'text';
+      expect((await records(at(name))).map((r) => render(format, r))).toEqual(lines);
+    }
+  });
+
+  it('do not depend on --jobs: explore finds the same replay files with 1 and 2 jobs, and their traces are byte-identical', async () => {
+    const dirs = [1, 2].map((jobs) => at(`jobs-${jobs}`));
+    for (const [i, out] of dirs.entries()) {
+      await explore(fw('kexec-notify'), { strategy: 'pct', runs: 200, seed: 1, jobs: i + 1, out });
+    }
+    const replays = dirs.map((d) => readdirSync(d).filter((f) => f.endsWith('.schedule')).sort());
+    expect(replays[0]!.length).toBeGreaterThan(0);
+    expect(replays[1]).toEqual(replays[0]);
+    for (const file of replays[0]!) {
+      for (const ext of ['trace', 'jsonl', 'jsonl.gz']) {
+        const traces = dirs.map((d) => join(d, `${file}.${ext}`));
+        for (const [i, d] of dirs.entries()) await runFirmware(fw('kexec-notify'), { schedule: `replay:${join(d, file)}`, trace: traces[i] });
+        const [one, two] = traces.map((t) => readFileSync(t));
+        expect(one!.length).toBeGreaterThan(10_000);
+        expect(two!.equals(one!)).toBe(true);
+        if (ext === 'trace') expect(one!.toString('utf8')).toMatch(/ EV hazard hazard="clobber"/);
+      }
+    }
+  }, 240_000);
 
   it('filter by core, symbol, address and kind, and window by step and symbol', async () => {
     await run('kexec-notify-ack', { trace: at('c1.jsonl'), traceFilter: ['core=1', 'symbol=*pen*'] });
