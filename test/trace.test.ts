@@ -58,6 +58,19 @@ describe('trace records', () => {
     expect(text.trimEnd().split('\n').at(-1)).toMatch(/^# end records=\d+$/);
   });
 
+  it('list device register accesses among the memory accesses, in their region', async () => {
+    await run('kexec-cpu-kill', { trace: at('dev.jsonl'), traceFilter: ['addr=0x1e000000-0x1fffffff'] });
+    const insns = (await records(at('dev.jsonl'))).filter((r): r is InsnRecord => r.kind === 'insn');
+    const accesses = insns.flatMap((r) => (r.mem ?? []).map((m) => `${m.rw} ${m.addr}=${m.value} ${m.region}`));
+    // GICD_SGIR: SGI 6 to core 1; the target's GICC_IAR read and GICC_EOIR write; the power controller
+    expect(accesses).toContain('w 0x1e001f00=0x00020006 gic');
+    expect(accesses).toContain('r 0x1e00010c=0x00000006 gic');
+    expect(accesses).toContain('w 0x1e000110=0x00000006 gic');
+    expect(accesses.some((a) => / 0x1f0000[0-9a-f]{2}=.* power$/.test(a))).toBe(true);
+    // everything the address filter kept touched a device: no RAM-only instruction
+    expect(insns.every((r) => r.mem?.some((m) => m.region !== 'dram' && m.region !== 'sram'))).toBe(true);
+  });
+
   it('are byte-identical run to run, in both formats, and gzip round-trips', async () => {
     for (const [name, o] of [['t1.trace', {}], ['t2.trace', {}], ['j1.jsonl', {}], ['j2.jsonl', {}], ['j.jsonl.gz', {}]] as const) {
       await run('kexec-notify', { schedule: 'random:5', trace: at(name), ...o });

@@ -96,16 +96,17 @@ export function wireDevices(board: Board, bus: Bus, host: BoardHost): { gic: Gic
   for (const t of [gtimer, ptimers, ...sp804]) host.clock.add(t);
   const uart = new Pl011((core, byte) => host.print(core, byte, host.step));
   const power = new PowerController(n, host, (core) => host.powerOff(core), (core, entry) => host.powerOn(core, entry));
-  bus.map(board.periphBase, scu);
-  bus.map(board.periphBase + 0x100, gic.cpuInterface);
-  bus.map(board.periphBase + 0x200, gtimer);
-  bus.map(board.periphBase + 0x600, ptimers);
-  bus.map(board.periphBase + 0x1000, gic.distributor);
-  bus.map(board.sysregs, sys);
-  bus.map(board.uart0, uart);
-  bus.map(board.powerCtl, power);
-  for (const [i, t] of board.sp804.entries()) bus.map(t.base, sp804[i]!);
-  bus.map(board.l2cc, l2cc);
+  // the second name is the region traces list the device's register accesses under
+  bus.map(board.periphBase, scu, 'scu');
+  bus.map(board.periphBase + 0x100, gic.cpuInterface, 'gic');
+  bus.map(board.periphBase + 0x200, gtimer, 'gtimer');
+  bus.map(board.periphBase + 0x600, ptimers, 'ptimer');
+  bus.map(board.periphBase + 0x1000, gic.distributor, 'gic');
+  bus.map(board.sysregs, sys, 'sysregs');
+  bus.map(board.uart0, uart, 'uart0');
+  bus.map(board.powerCtl, power, 'power');
+  for (const [i, t] of board.sp804.entries()) bus.map(t.base, sp804[i]!, 'sp804');
+  bus.map(board.l2cc, l2cc, 'l2cc');
   // the GIC resets first: timers drop their lines into a fresh GIC
   return { gic, devices: [scu, gic.distributor, sys, uart, power, gtimer, ptimers, ...sp804, l2cc] };
 }

@@ -25,6 +25,8 @@ function sameChunk(bytes: Uint8Array, at: number, orig: Uint8Array | undefined, 
 export interface Mapping {
   base: number;
   device: Device;
+  /** what traces call its address range (`gic`, `uart0`, …) */
+  region: string;
 }
 
 export class Bus {
@@ -39,6 +41,8 @@ export class Bus {
   onDeviceAccess: (core: number, address: number, write: boolean) => void = () => {};
   /** set by the machine: what a device read returned */
   afterDeviceRead: (core: number, address: number, value: number) => void = () => {};
+  /** set by the machine: an access a device took (a read: with what it returned), for traces */
+  onDeviceData: (core: number, write: boolean, address: number, size: number, value: number, region: string) => void = () => {};
 
   constructor(readonly board: Board) {
     for (const spec of [board.sram, board.dram] as RamSpec[]) {
@@ -48,8 +52,8 @@ export class Bus {
     }
   }
 
-  map(base: number, device: Device): void {
-    this.mappings.push({ base, device });
+  map(base: number, device: Device, region: string): void {
+    this.mappings.push({ base, device, region });
   }
 
   /** Maps every device into a core, one uc_mmio_map per 4 KiB page group. */
@@ -75,6 +79,7 @@ export class Bus {
           if (!hit) throw new DeviceError(`read of unmapped device address ${where(off)}`);
           const value = hit.m.device.read(core.id, hit.off, size);
           this.afterDeviceRead(core.id, page + off, value);
+          this.onDeviceData(core.id, false, page + off, size, value, hit.m.region);
           return value;
         } catch (e) {
           this.onDeviceError(core.id, `${e instanceof Error ? e.message : String(e)} (address ${where(off)})`);
@@ -86,6 +91,7 @@ export class Bus {
         try {
           const hit = find(off);
           if (!hit) throw new DeviceError(`write of unmapped device address ${where(off)}`);
+          this.onDeviceData(core.id, true, page + off, size, value, hit.m.region);
           hit.m.device.write(core.id, hit.off, size, value);
         } catch (e) {
           this.onDeviceError(core.id, `${e instanceof Error ? e.message : String(e)} (address ${where(off)})`);

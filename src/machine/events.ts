@@ -51,6 +51,8 @@ export interface MachineObserver {
   register?(core: number, step: number, reg: number, value: number): void;
   /** a device register access (before the device acts), in order with the RAM accesses around it */
   device?(core: number, address: number, write: boolean): void;
+  /** the same access as the device took it (a read: with the value it returned), and its region (`gic`, `uart0`, …) */
+  deviceData?(core: number, write: boolean, address: number, size: number, value: number, region: string): void;
   event?(e: MachineEvent): void;
 }
 
@@ -59,6 +61,7 @@ export class EventStream {
   private readers: MachineObserver[] = [];
   private writers: MachineObserver[] = [];
   private devices: MachineObserver[] = [];
+  private deviceData: MachineObserver[] = [];
   private listeners: MachineObserver[] = [];
   private registers: MachineObserver[] = [];
 
@@ -67,6 +70,7 @@ export class EventStream {
     if (o.read) this.readers.push(o);
     if (o.write) this.writers.push(o);
     if (o.device) this.devices.push(o);
+    if (o.deviceData) this.deviceData.push(o);
     if (o.event) this.listeners.push(o);
     if (o.register) this.registers.push(o);
     return () => {
@@ -75,6 +79,7 @@ export class EventStream {
       this.readers = this.readers.filter((x) => x !== o);
       this.writers = this.writers.filter((x) => x !== o);
       this.devices = this.devices.filter((x) => x !== o);
+      this.deviceData = this.deviceData.filter((x) => x !== o);
       this.listeners = this.listeners.filter((x) => x !== o);
     };
   }
@@ -107,6 +112,9 @@ export class EventStream {
   }
   device(core: number, address: number, write: boolean): void {
     for (const o of this.devices) o.device!(core, address, write);
+  }
+  deviceAccess(core: number, write: boolean, address: number, size: number, value: number, region: string): void {
+    for (const o of this.deviceData) o.deviceData!(core, write, address, size, value, region);
   }
   emit(e: MachineEvent): void {
     for (const o of this.listeners) o.event!(e);

@@ -89,6 +89,7 @@ export class Machine implements BoardHost {
       this.deviceFault ??= { core, message: `${message} at step ${this.step}` };
     };
     this.bus.onDeviceAccess = (core, address, write) => this.events.device(core, address, write);
+    this.bus.onDeviceData = (core, write, address, size, value, region) => this.events.deviceAccess(core, write, address, size, value, region);
 
     for (const seg of firmware.segments) {
       this.bus.load(seg.address, seg.data);

@@ -55,6 +55,8 @@ export class TraceRecorder implements MachineObserver {
   private readonly symCache = new Map<number, string>();
   private readonly regions: { name: string; base: number; size: number }[];
   private readonly other: number;
+  /** device regions by name: their index in the writer's region names */
+  private readonly deviceRegions = new Map<string, number>();
   private state: 'before' | 'open' | 'after';
   private readonly fromPc: number | undefined;
   private readonly toPc: number | undefined;
@@ -63,7 +65,11 @@ export class TraceRecorder implements MachineObserver {
     const b = machine.board;
     this.regions = [b.sram, b.dram];
     this.other = this.regions.length;
-    out.names(TRACED_REGS, [...this.regions.map((r) => r.name), 'other']);
+    const names = [...this.regions.map((r) => r.name), 'other'];
+    for (const m of machine.bus.mappings) {
+      if (!this.deviceRegions.has(m.region)) this.deviceRegions.set(m.region, names.push(m.region) - 1);
+    }
+    out.names(TRACED_REGS, names);
     this.shadow = machine.cores.map(() => new Uint32Array(TRACED_REGS.length));
     for (const c of machine.cores) this.readRegisters(c.id);
     this.fromPc = this.symbolAddress('--trace-from', sel.from);
@@ -153,6 +159,11 @@ export class TraceRecorder implements MachineObserver {
 
   write(core: number, _step: number, address: number, size: number, value: number): void {
     this.access(1, core, address, size, value, this.region(address));
+  }
+
+  /** a device register access is a memory access of the instruction too, in its region */
+  deviceData(core: number, write: boolean, address: number, size: number, value: number, region: string): void {
+    this.access(write ? 1 : 0, core, address, size, value, this.deviceRegions.get(region) ?? this.other);
   }
 
   register(core: number, _step: number, reg: number, value: number): void {
