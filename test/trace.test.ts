@@ -44,6 +44,19 @@ function editedKexec(name: string, variant: number, edit: (src: string) => strin
 }
 
 describe('trace records', () => {
+  it('carry every register each instruction writes, also with the value it held, and none for a failed condition', async () => {
+    await run('kexec-notify-ack', { trace: at('writes.trace') });
+    const text = read(at('writes.trace'));
+    // core 0 has r4 = 0: MLA writes r0 with the value it already held
+    expect(text).toMatch(/\n4 c0 IT 0x60000008 .* ; r0=0x60000080 ; R4/);
+    expect(text).toContain('\n14 c0 IT 0x6000001c e0200491 A svc _start+0x1c : mla r0, r1, r4, r0 ; r0=0x600007c0\n');
+    // writeback and implicit writes: PUSH writes sp, BL lr; a failed condition writes nothing
+    expect(text).toMatch(/: push \{r4, lr\} ; sp=0x[0-9a-f]{8} ; W4 /);
+    expect(text).toMatch(/: bl #0x[0-9a-f]+ ; lr=0x[0-9a-f]{8}\n/);
+    expect(text).toMatch(/: pop \{r4, pc\} ; r4=0x[0-9a-f]{8} sp=0x[0-9a-f]{8} ; R4 /);
+    expect(text).toContain(' A svc _start+0x3c : addne r0, pc, #0x12c\n');
+  });
+
   it('carry the registers each instruction changed, from the stepper and from trapped instructions', async () => {
     await run('kexec-notify-ack', { trace: at('ack.trace') });
     const text = read(at('ack.trace'));

@@ -322,6 +322,11 @@ export class TurnRunner {
       case Trap.Cp15: {
         const err = m.memory.cp15(core, word);
         if (err) { m.fault(core.id, err); return false; }
+        // an MRC (L bit) wrote Rt in TypeScript, where the stepper sees no delta
+        if (m.events.wantsRegisters && ((core.thumb ? word >>> 4 : word >>> 20) & 1) === 1) {
+          const rt = core.thumb ? (word >>> 28) & 0xf : (word >>> 12) & 0xf;
+          m.events.register(core.id, step, rt, core.reg(rt));
+        }
         core.retire(size);
         return false;
       }

@@ -13,7 +13,8 @@
  * register written with the value it held, need no register read per step.
  */
 import { InputError } from '../errors.js';
-import { disassemble } from '../disasm.js';
+import { disassemble, writtenRegisters } from '../disasm.js';
+import { conditionHolds } from '../machine/core.js';
 import { wordBytes } from '../format.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import type { Machine } from '../machine/machine.js';
@@ -34,10 +35,26 @@ interface Decoded {
   sym: string;
   symName: string;
   asm: string;
+  /** bit per TRACED_REGS index: the registers it writes when its condition passes */
+  writes: number;
   /** by mode bits: the encoded text */
   texts: InsnText[];
   /** --trace-filter symbol=: whether its symbol passes (decided once) */
   symbolKept?: boolean;
+}
+
+/** whether an instruction's condition passes: ARM's cond field, or Thumb's ITSTATE */
+function executes(word: number, thumb: boolean, cpsr: number): boolean {
+  let cond: number;
+  if (thumb) {
+    const it = ((cpsr >>> 25) & 3) | ((cpsr >>> 8) & 0xfc);
+    if ((it & 0xf) === 0) return true;
+    cond = it >>> 4;
+  } else {
+    cond = word >>> 28;
+    if (cond === 0xf) return true;
+  }
+  return conditionHolds(cond, cpsr);
 }
 
 export class TraceRecorder implements MachineObserver {
@@ -109,9 +126,12 @@ export class TraceRecorder implements MachineObserver {
     if (!at) this.decoded.set(pc, (at = []));
     for (const d of at) if (d.word === word && d.size === size && d.thumb === thumb) return d;
     const sym = this.sym(pc);
+    const bytes = wordBytes(word, size);
+    let writes = 0;
+    for (const r of writtenRegisters(bytes, pc, thumb)) writes |= 1 << TRACED_REGS.indexOf(r as (typeof TRACED_REGS)[number]);
     const d: Decoded = {
       word, size, thumb, sym, symName: sym.replace(/\+0x[0-9a-f]+$/, ''),
-      asm: disassemble(wordBytes(word, size), pc, thumb), texts: [],
+      asm: disassemble(bytes, pc, thumb), writes, texts: [],
     };
     at.push(d);
     return d;
@@ -131,9 +151,9 @@ export class TraceRecorder implements MachineObserver {
     v.text = d.texts[mode] ??= new InsnText(pc, (word >>> 0).toString(16).padStart(size * 2, '0').slice(-size * 2), thumb, mode, d.sym, d.asm);
     v.step = step;
     v.core = core;
-    v.regMask = 0;
+    // every register it writes is listed: one it wrote with the value it held shows that value, the rest come as deltas
+    v.regMask = d.writes && executes(word, thumb, cpsr) ? d.writes : 0;
     v.memCount = 0;
-    // what it leaves unchanged it leaves as it was: its deltas overwrite the rest
     v.regs.set(this.shadow[core]!);
     this.pending = d;
     this.pendingPc = pc;
