@@ -120,19 +120,19 @@ describe('never-written RAM', () => {
       expect((Number(c.pc) - base) % 2).toBe(0);
     }
     expect(r.maxRssKiB).toBeLessThan(500 * 1024);
-    // the first zero halfword sets N and clears Z (r0 = 0x80000000), keeping C from the cmp
+    // the first zero halfword sets N and clears Z (r0 = 0x80000000), keeping C from the cmp; each writes r0 with the value it holds
     const t = penlab('run', fw('zero-run-thumb'), '--max-steps', '200', '--trace', '-', '--trace-filter', 'core=0');
-    expect(t.stdout).toMatch(/0x61000000 0000 T svc 0x61000000 : movs r0, r0 ; cpsr=0xa00001f3\n/);
-    expect(t.stdout).toMatch(/0x61000002 0000 T svc 0x61000002 : movs r0, r0\n/);
+    expect(t.stdout).toMatch(/0x61000000 0000 T svc 0x61000000 : movs r0, r0 ; r0=0x80000000 cpsr=0xa00001f3\n/);
+    expect(t.stdout).toMatch(/0x61000002 0000 T svc 0x61000002 : movs r0, r0 ; r0=0x80000000\n/);
   }, 150_000);
 
   it('is fetched like any code: writing over zeros another core ran is a clobber', async () => {
     const r = await run('zero-clobber');
     expect(r.outcome).toBe('clobber');
     expect(r.hazards[0]).toMatchObject({ address: '0x60100000', victim: { core: 1 }, writer: { core: 0 }, instruction: 'andeq r0, r0, r0' });
-    // in the trace too: every zero word is a fetched instruction
+    // in the trace too: every zero word is a fetched instruction (core 1's cmp left Z set: it writes r0 with its own value)
     const traced = penlab('run', fw('zero-clobber'), '--trace', '-');
-    expect(traced.stdout).toMatch(/^\d+ c1 IT 0x60100000 00000000 A svc \S+ : andeq r0, r0, r0$/m);
+    expect(traced.stdout).toMatch(/^\d+ c1 IT 0x60100000 00000000 A svc \S+ : andeq r0, r0, r0 ; r0=0x00000001$/m);
   });
 });
 
