@@ -16,6 +16,7 @@ import { registerBuild } from './build.js';
 import { registerExplore } from './explore.js';
 import { registerDemo } from './demo.js';
 import { registerTrace } from './trace.js';
+import { registerWatch } from './watch.js';
 
 // src/cli and dist/cli both sit two levels below package.json
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -74,6 +75,7 @@ registerBuild(program);
 registerExplore(program);
 registerDemo(program);
 registerTrace(program);
+registerWatch(program);
 
 try {
   if (process.argv.length <= 2) {

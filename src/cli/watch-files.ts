@@ -1,0 +1,121 @@
+/**
+ * Watching firmware sources for saves, for `penlab watch` and
+ * `npm run test:watch`. Directories are watched, never the files themselves:
+ * an editor that saves by writing a new file and renaming it over the old
+ * one (vim, most IDEs) would leave a watch on the old inode deaf. A batch of
+ * events ends after a quiet period, and only files whose bytes differ from
+ * what was last seen count as changed, so a save that changes nothing, a
+ * touch, or an editor's swap file runs nothing.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/** files a firmware build reads: sources, includes, link scripts, schedule files, makefiles */
+export const SOURCE_FILE = /\.(S|s|inc|ld|schedule)$|^(GNU)?[Mm]akefile$/;
+/** a bound on the directories one watch may hold (each costs an inotify watch) */
+const MAX_DIRECTORIES = 1000;
+
+export interface WatchTarget {
+  /** a directory to watch */
+  dir: string;
+  /** which files in it count */
+  accepts: (path: string) => boolean;
+}
+
+/**
+ * What to watch for `path`: a file is watched through its directory, with the
+ * `.inc` files beside it (what its `.include`s usually name); a directory
+ * with every subdirectory (but hidden ones and node_modules), for every
+ * source file in them. Throws the fs error for a path that is neither.
+ */
+export function watchTargets(path: string): WatchTarget[] {
+  const full = resolve(path);
+  if (!statSync(full).isDirectory()) {
+    return [{ dir: dirname(full), accepts: (p) => p === full || (dirname(p) === dirname(full) && p.endsWith('.inc')) }];
+  }
+  const dirs: string[] = [];
+  const walk = (d: string) => {
+    if (dirs.length >= MAX_DIRECTORIES) return;
+    dirs.push(d);
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') walk(join(d, e.name));
+    }
+  };
+  walk(full);
+  return dirs.map((dir) => ({ dir, accepts: (p) => SOURCE_FILE.test(basename(p)) }));
+}
+
+function fingerprint(path: string): string {
+  try {
+    return createHash('sha1').update(readFileSync(path)).digest('hex');
+  } catch {
+    return 'absent';
+  }
+}
+
+export interface ChangeBatch {
+  /** the files whose bytes changed (or that appeared or went away) */
+  files: string[];
+  /** performance.now() of the batch's first event: the save */
+  savedAt: number;
+}
+
+export class SourceWatcher {
+  private readonly watchers: FSWatcher[] = [];
+  private readonly seen = new Map<string, string>();
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private firstEvent = 0;
+
+  /**
+   * Calls `onChange` once per batch of saves: `quietMs` after the last event
+   * of a batch, or `10 × quietMs` after its first when events never stop.
+   */
+  constructor(targets: WatchTarget[], private readonly onChange: (batch: ChangeBatch) => void, private readonly quietMs = 100) {
+    for (const t of targets) {
+      for (const name of readdirSync(t.dir)) {
+        const p = join(t.dir, name);
+        if (t.accepts(p)) this.seen.set(p, fingerprint(p));
+      }
+      const w = watch(t.dir, { persistent: true }, (_event, name) => {
+        if (name === null) return;
+        const p = join(t.dir, name.toString());
+        if (t.accepts(p)) this.note(p);
+      });
+      w.on('error', () => w.close()); // the directory went away: nothing more to see there
+      this.watchers.push(w);
+    }
+  }
+
+  /** how many files it watches now */
+  get size(): number {
+    return [...this.seen.values()].filter((f) => f !== 'absent').length;
+  }
+
+  private note(path: string): void {
+    const now = performance.now();
+    if (!this.pending.size) this.firstEvent = now;
+    this.pending.add(path);
+    clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(this.quietMs, this.firstEvent + 10 * this.quietMs - now));
+    this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    const files: string[] = [];
+    for (const p of this.pending) {
+      const f = fingerprint(p);
+      if (this.seen.get(p) === f || (!this.seen.has(p) && f === 'absent')) continue;
+      this.seen.set(p, f);
+      files.push(p);
+    }
+    this.pending.clear();
+    if (files.length) this.onChange({ files: files.sort(), savedAt: this.firstEvent });
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    for (const w of this.watchers) w.close();
+  }
+}

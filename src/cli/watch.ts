@@ -1,0 +1,159 @@
+/**
+ * `penlab watch PATH... -- COMMAND...`: runs a penlab command, then again
+ * each time a watched firmware source is saved (docs/cli.md). The command
+ * runs in a child process of its own process group: a save during a run
+ * ends that run (its verdict is already stale), Ctrl-C ends both, and
+ * nothing a run does — an endless exploration, a crash — can wedge the
+ * watcher. A `.S` given to run/explore is re-assembled by the command
+ * itself (through the build cache); a watched directory with a Makefile is
+ * made first.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { Command } from 'commander';
+import { parseInteger } from './options.js';
+
+const COMMANDS = ['run', 'explore', 'build', 'demo', 'trace'];
+/** how long a stopped child gets to exit before SIGKILL */
+const KILL_GRACE_MS = 2000;
+
+/** what an exit status means for every penlab command (docs/cli.md, Exit status) */
+function verdict(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `killed by ${signal}`;
+  const meaning: Record<number, string> = { 0: 'passed', 1: 'failed', 2: 'bad input', 3: 'penlab could not run', 130: 'interrupted' };
+  return `exit ${code}${meaning[code ?? -1] ? ` (${meaning[code!]})` : ''}`;
+}
+
+/** make's failure in one line: its first error, and how many more there were */
+function makeError(stderr: string, dir: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /error/i.test(l) && !/^make(\[\d+\])?: \*\*\*/.test(l));
+  const first = errors[0] ?? lines[0] ?? 'failed';
+  return `make -C ${dir}: ${first}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`;
+}
+
+export function registerWatch(program: Command): void {
+  program
+    .command('watch')
+    .description('run a penlab command, and again each time a watched firmware source (.S, .inc, .ld, .schedule, Makefile) is saved: penlab watch pen.S -- run pen.S')
+    .argument('<path...>', 'a source file (watched with the .inc files beside it) or a directory (every source file below it), then -- and the penlab command to run')
+    .option('--make <dir>', 'run make -s -C DIR before each run (default: each watched directory that has a Makefile)')
+    .option('--no-make', 'never run make')
+    .option('--quiet-ms <ms>', 'wait this long after the last event of a save before running', parseInteger('--quiet-ms', 0), 100)
+    .addHelpText('after', '\nExamples:\n  penlab watch pen.S -- run pen.S\n  penlab watch pen.S -- explore pen.S --strategy pct --runs 200\n  penlab watch firmware -- run firmware/build/sgi-pingpong.elf\n\nCtrl-C stops watching (exit status 130).')
+    .action(async (all: string[], o: { make?: string | false; quietMs: number }) => {
+      const { existsSync, statSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { InputError } = await import('../errors.js');
+      // commander drops the `--`; the command is what follows it in the arguments main parsed
+      const raw = process.argv;
+      const sep = raw.indexOf('--', raw.indexOf('watch') + 1);
+      const command = sep < 0 ? [] : raw.slice(sep + 1);
+      const paths = all.slice(0, all.length - command.length);
+      if (!command.length) throw new InputError('watch: give the penlab command to run after --, e.g. penlab watch pen.S -- run pen.S');
+      if (!COMMANDS.includes(command[0]!)) throw new InputError(`watch: '${command[0]}' is not a penlab command to run (${COMMANDS.join(', ')})`);
+      if (!paths.length) throw new InputError('watch: give a file or directory to watch before --');
+      for (const p of paths) {
+        if (!existsSync(p)) throw new InputError(`${p}: cannot watch: no such file or directory`);
+      }
+      let makeDirs: string[];
+      if (o.make === false) makeDirs = [];
+      else if (typeof o.make === 'string') {
+        if (!existsSync(join(o.make, 'Makefile'))) throw new InputError(`--make ${o.make}: no Makefile there`);
+        makeDirs = [o.make];
+      } else makeDirs = paths.filter((p) => statSync(p).isDirectory() && existsSync(join(p, 'Makefile')));
+      process.exitCode = await watchAndRun(paths, command, makeDirs, o.quietMs);
+    });
+}
+
+/** resolves with the exit status when Ctrl-C (130) or SIGTERM (143) stops it */
+async function watchAndRun(paths: string[], command: string[], makeDirs: string[], quietMs: number): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const { PACKAGE_ROOT } = await import('../cache.js');
+  const { SourceWatcher, watchTargets } = await import('./watch-files.js');
+  const bin = join(PACKAGE_ROOT, 'bin', 'penlab.js');
+  const say = (line: string) => process.stderr.write(`penlab watch: ${line}\n`);
+
+  let child: ChildProcess | undefined;
+  let again: number | undefined; // a save arrived while a run was under way: its time
+  let stopping = false;
+
+  const stopChild = () => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    try {
+      process.kill(-c.pid!, 'SIGTERM'); // its process group: the assembler or make under it too
+    } catch { /* already gone */ }
+    setTimeout(() => {
+      try {
+        if (c.exitCode === null && c.signalCode === null) process.kill(-c.pid!, 'SIGKILL');
+      } catch { /* already gone */ }
+    }, KILL_GRACE_MS).unref();
+  };
+
+  /** one child to its end: its status, its signal, and stderr when asked to keep it */
+  const step = (file: string, args: string[], keepStderr: boolean) =>
+    new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) => {
+      const c = spawn(file, args, { stdio: ['ignore', 'inherit', keepStderr ? 'pipe' : 'inherit'], detached: true });
+      child = c;
+      let stderr = '';
+      c.stderr?.on('data', (d: Buffer) => { if (stderr.length < 1 << 16) stderr += d.toString(); });
+      c.on('error', (e) => done({ code: 127, signal: null, stderr: e.message }));
+      c.on('close', (code, signal) => done({ code, signal, stderr }));
+    });
+
+  const cycle = async (savedAt: number, why: string) => {
+    say(`${why}: penlab ${command.join(' ')}`);
+    for (const dir of makeDirs) {
+      const m = await step('make', ['-s', '-C', dir], true);
+      if (stopping || again !== undefined) return;
+      if (m.code !== 0) {
+        say(`${m.code === 127 ? `make: ${m.stderr}` : makeError(m.stderr, dir)}; waiting for changes`);
+        return;
+      }
+    }
+    const r = await step(process.execPath, [bin, ...command], false);
+    if (stopping || again !== undefined) return;
+    const secs = ((performance.now() - savedAt) / 1000).toFixed(2);
+    say(`${verdict(r.code, r.signal)}, ${secs} s after ${why === 'start' ? 'the start' : 'the save'}; waiting for changes (Ctrl-C stops)`);
+  };
+
+  let running: Promise<void> | undefined;
+  const start = (savedAt: number, why: string) => {
+    running = (async () => {
+      await cycle(savedAt, why);
+      child = undefined;
+      running = undefined;
+      if (again !== undefined && !stopping) {
+        const t = again;
+        again = undefined;
+        start(t, 'changed during the run');
+      }
+    })();
+  };
+
+  return new Promise<number>((resolveExit) => {
+    const watcher = new SourceWatcher(paths.flatMap(watchTargets), ({ files, savedAt }) => {
+      if (stopping) return;
+      const why = `${files.map((f) => f.replace(`${process.cwd()}/`, '')).slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''} changed`;
+      if (running) {
+        again ??= savedAt;
+        say(`${why}: stopping the run under way`);
+        stopChild();
+      } else start(savedAt, why);
+    }, quietMs);
+    const stop = (status: number) => () => {
+      if (stopping) return;
+      stopping = true;
+      watcher.close();
+      stopChild();
+      void (running ?? Promise.resolve()).then(() => {
+        say('stopped');
+        resolveExit(status);
+      });
+    };
+    process.once('SIGINT', stop(130));
+    process.once('SIGTERM', stop(143));
+    start(performance.now(), 'start');
+  });
+}
