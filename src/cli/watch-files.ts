@@ -7,6 +7,7 @@
  * what was last seen count as changed, so a save that changes nothing, a
  * touch, or an editor's swap file runs nothing.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -118,4 +119,34 @@ export class SourceWatcher {
     clearTimeout(this.timer);
     for (const w of this.watchers) w.close();
   }
+}
+
+/** how long a stopped child gets to exit before SIGKILL */
+const KILL_GRACE_MS = 2000;
+
+export interface GroupChild {
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  /** SIGTERM to its whole process group (make's or the assembler's children too), SIGKILL if it lingers */
+  stop(): void;
+}
+
+/**
+ * A command in a process group of its own: Ctrl-C at the terminal reaches
+ * only the watcher, which decides what to stop. stdout is shared; stderr is
+ * shared too, or kept (up to 64 KiB) for the caller to condense.
+ */
+export function spawnGroup(file: string, args: string[], keepStderr = false): GroupChild {
+  const c = spawn(file, args, { stdio: ['ignore', 'inherit', keepStderr ? 'pipe' : 'inherit'], detached: true });
+  let stderr = '';
+  c.stderr?.on('data', (d: Buffer) => { if (stderr.length < 1 << 16) stderr += d.toString(); });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolveDone) => {
+    c.on('error', (e) => resolveDone({ code: 127, signal: null, stderr: e.message }));
+    c.on('close', (code, signal) => resolveDone({ code, signal, stderr }));
+  });
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) process.kill(-c.pid, s);
+    } catch { /* already gone */ }
+  };
+  return { done, stop: () => { signal('SIGTERM'); setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref(); } };
 }

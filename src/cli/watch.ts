@@ -8,13 +8,11 @@
  * itself (through the build cache); a watched directory with a Makefile is
  * made first.
  */
-import type { ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
 import { parseInteger } from './options.js';
+import type { GroupChild } from './watch-files.js';
 
 const COMMANDS = ['run', 'explore', 'build', 'demo', 'trace'];
-/** how long a stopped child gets to exit before SIGKILL */
-const KILL_GRACE_MS = 2000;
 
 /** what an exit status means for every penlab command (docs/cli.md, Exit status) */
 function verdict(code: number | null, signal: NodeJS.Signals | null): string {
@@ -67,40 +65,20 @@ export function registerWatch(program: Command): void {
 
 /** resolves with the exit status when Ctrl-C (130) or SIGTERM (143) stops it */
 async function watchAndRun(paths: string[], command: string[], makeDirs: string[], quietMs: number): Promise<number> {
-  const { spawn } = await import('node:child_process');
   const { join } = await import('node:path');
   const { PACKAGE_ROOT } = await import('../cache.js');
-  const { SourceWatcher, watchTargets } = await import('./watch-files.js');
+  const { SourceWatcher, spawnGroup, watchTargets } = await import('./watch-files.js');
   const bin = join(PACKAGE_ROOT, 'bin', 'penlab.js');
   const say = (line: string) => process.stderr.write(`penlab watch: ${line}\n`);
 
-  let child: ChildProcess | undefined;
+  let child: GroupChild | undefined;
   let again: number | undefined; // a save arrived while a run was under way: its time
   let stopping = false;
-
-  const stopChild = () => {
-    const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    try {
-      process.kill(-c.pid!, 'SIGTERM'); // its process group: the assembler or make under it too
-    } catch { /* already gone */ }
-    setTimeout(() => {
-      try {
-        if (c.exitCode === null && c.signalCode === null) process.kill(-c.pid!, 'SIGKILL');
-      } catch { /* already gone */ }
-    }, KILL_GRACE_MS).unref();
+  const stopChild = () => child?.stop();
+  const step = (file: string, args: string[], keepStderr: boolean) => {
+    child = spawnGroup(file, args, keepStderr);
+    return child.done;
   };
-
-  /** one child to its end: its status, its signal, and stderr when asked to keep it */
-  const step = (file: string, args: string[], keepStderr: boolean) =>
-    new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) => {
-      const c = spawn(file, args, { stdio: ['ignore', 'inherit', keepStderr ? 'pipe' : 'inherit'], detached: true });
-      child = c;
-      let stderr = '';
-      c.stderr?.on('data', (d: Buffer) => { if (stderr.length < 1 << 16) stderr += d.toString(); });
-      c.on('error', (e) => done({ code: 127, signal: null, stderr: e.message }));
-      c.on('close', (code, signal) => done({ code, signal, stderr }));
-    });
 
   const cycle = async (savedAt: number, why: string) => {
     say(`${why}: penlab ${command.join(' ')}`);
