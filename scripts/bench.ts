@@ -9,7 +9,8 @@
  *      writer, and of `trace diff` of it against itself, each in a child
  *      process (scripts/bench-trace.ts) so the figure is the trace's alone
  *   6. start-up of the CLI as installed (dist/ on plain node): `penlab --version`
- *      against a bare `node -e 0`, and one `penlab run` of sgi-pingpong, wall
+ *      against a bare `node -e 0`, and one `penlab run` of sgi-pingpong, wall;
+ *      save→verdict of `penlab watch` on an edited pen (scripts/bench-watch.ts)
  *   7. bounds: lockstep through never-written RAM, the decision log of 10^8
  *      lockstep decisions, a rejected 48 MB replay file
  * Figures vary from machine to machine: compare within one run.
@@ -162,6 +163,12 @@ const bare = wall(['-e', '0']);
 const version = wall([bin, '--version']);
 say('start-up, median of 15: node -e 0 / penlab --version (installed)', `${bare.toFixed(0)} ms / ${version.toFixed(0)} ms (+${(version - bare).toFixed(0)} ms; target +150 ms)`);
 say('wall time of penlab run sgi-pingpong.elf (installed), median of 15', `${wall([bin, 'run', fw('sgi-pingpong')]).toFixed(0)} ms (target 300 ms)`);
+
+// 6b. edit→verdict: penlab watch over a saved pen (scripts/bench-watch.ts), from a checkout and as installed
+for (const [where, penlabBin] of [['checkout, tsx', join(ROOT, 'bin', 'penlab.js')], ['installed', bin]] as const) {
+  const rowsW = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench-watch.ts'), penlabBin, '--json'], { cwd: ROOT, encoding: 'utf8' })) as [string, number][];
+  for (const [label, ms] of rowsW) say(`save → verdict (${where}): penlab watch pen.S -- ${label}, median of 7`, `${ms.toFixed(0)} ms (target 2000 ms)`);
+}
 
 // 7. bounds
 {

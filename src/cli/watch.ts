@@ -68,7 +68,8 @@ async function watchAndRun(paths: string[], command: string[], makeDirs: string[
   const { join } = await import('node:path');
   const { PACKAGE_ROOT } = await import('../cache.js');
   const { SourceWatcher, spawnGroup, watchTargets } = await import('./watch-files.js');
-  const bin = join(PACKAGE_ROOT, 'bin', 'penlab.js');
+  // the penlab this is: argv[1] as node was given it (an installed bin runs dist/, a checkout's src/ through tsx)
+  const bin = process.argv[1] ?? join(PACKAGE_ROOT, 'bin', 'penlab.js');
   const say = (line: string) => process.stderr.write(`penlab watch: ${line}\n`);
 
   let child: GroupChild | undefined;
