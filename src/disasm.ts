@@ -20,14 +20,26 @@ interface CapstoneModule {
 
 let engines: { arm: Capstone; thumb: Capstone } | undefined;
 const wasm: CapstoneModule = {};
+let loading: Promise<void> | undefined;
 
-export async function initDisassembler(): Promise<void> {
-  if (engines) return;
-  await loadCapstone(wasm as Record<string, unknown>);
-  engines = {
-    arm: new Capstone(Const.CS_ARCH_ARM, Const.CS_MODE_ARM),
-    thumb: new Capstone(Const.CS_ARCH_ARM, Const.CS_MODE_THUMB),
-  };
+export function initDisassembler(): Promise<void> {
+  return (loading ??= loadCapstone(wasm as Record<string, unknown>).then(() => {
+    engines = {
+      arm: new Capstone(Const.CS_ARCH_ARM, Const.CS_MODE_ARM),
+      thumb: new Capstone(Const.CS_ARCH_ARM, Const.CS_MODE_THUMB),
+    };
+  }));
+}
+
+/**
+ * `disassemble`, put off until the text is first read (and kept from then
+ * on): a detector names the instruction of a hazard it finds mid-run, and
+ * `runFirmware` loads capstone (a 1.7 MB WebAssembly module) only when the
+ * run has a hazard to report, never for a run that passes.
+ */
+export function deferDisassembly(bytes: Uint8Array, address: number, thumb: boolean): () => string {
+  let text: string | undefined;
+  return () => text ?? (engines ? (text = disassemble(bytes, address, thumb)) : disassemble(bytes, address, thumb));
 }
 
 /** `mnemonic operands` of the first instruction in bytes, or `.word 0x...` when it does not decode */

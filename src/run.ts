@@ -109,6 +109,12 @@ export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machin
 
 /** Runs the loaded machine from reset under `policy`. */
 export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { result: RunResult; schedule: () => Schedule } {
+  const ran = runScheduled(machine, policy, o);
+  return { result: ran.report(), schedule: ran.schedule };
+}
+
+/** runOn, with the report made when the caller asks for it (after loading the disassembler, if the run needs it) */
+function runScheduled(machine: Machine, policy: Policy, o: RunOptions): { report: () => RunResult; schedule: () => Schedule } {
   // a replay file says which model its decisions were taken under
   if (policy.memory && o.memory && policy.memory !== o.memory) {
     throw new InputError(`--memory ${o.memory}: the schedule ${policy.spec} was recorded under --memory ${policy.memory}`);
@@ -120,11 +126,12 @@ export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { r
   const maxSteps = o.maxSteps ?? DEFAULT_MAX_STEPS;
   const deadline = o.timeout === undefined ? undefined : Date.now() + o.timeout * 1000;
   const { verdict, schedule, switches } = runScheduler(machine, policy, maxSteps, deadline);
-  return { result: report(machine, verdict, switches, policy.spec, o.quantum ?? 1, o.timeout), schedule };
+  return { report: () => report(machine, verdict, switches, policy.spec, o.quantum ?? 1, o.timeout), schedule };
 }
 
 export async function runFirmware(path: string, o: RunOptions = {}): Promise<RunResult> {
-  await initDisassembler();
+  // a trace disassembles every instruction; a run without one, only the instructions of its hazards
+  if (o.trace) await initDisassembler();
   validateRunOptions(o);
   // every output is checked before any work, so a bad path never costs a run
   if (o.trace && o.trace !== '-') checkOutputFile('--trace', o.trace);
@@ -156,7 +163,10 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
       }
     }
     if (trace) machine.events.subscribe(trace);
-    const { result, schedule } = runOn(machine, policy, o);
+    const ran = runScheduled(machine, policy, o);
+    if (machine.hazards.length) await initDisassembler();
+    const result = ran.report();
+    const schedule = ran.schedule;
     trace?.finish();
     if (o.saveSchedule) {
       const taken = schedule();

@@ -7,7 +7,7 @@
  */
 import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
-import { disassemble } from '../disasm.js';
+import { deferDisassembly } from '../disasm.js';
 import { wordBytes } from '../format.js';
 import { AddressSet, HalfwordMap } from './address-set.js';
 
@@ -82,7 +82,7 @@ export class ClobberDetector implements MachineObserver {
         writer: { core, pc: writerPc, symbol: m.symbolize(writerPc) },
         victim: { core: v, pc: m.cores[v]!.pc, symbol: m.symbolize(m.cores[v]!.pc) },
         address: hit,
-        ...(insnAt ? { instruction: insnAt } : {}),
+        get instruction() { return insnAt?.(); },
         detail: `core ${v} fetched ${m.symbolize(hit)} and has not entered a safe region since`,
       });
       // one report per victim instruction: a copy loop must not repeat it
@@ -103,12 +103,12 @@ export class ClobberDetector implements MachineObserver {
     this.code[core]!.set(insn.start, 0);
   }
 
-  private instructionAt(core: number, byte: number): string | undefined {
+  private instructionAt(core: number, byte: number): (() => string) | undefined {
     const insn = this.instructionOf(core, byte);
     if (!insn) return undefined;
     const bytes = wordBytes(this.code[core]!.get(insn.start), insn.size);
     const fw = this.machine.firmware.isThumbAt(insn.start);
-    return disassemble(bytes, insn.start, fw ?? insn.size === 2);
+    return deferDisassembly(bytes, insn.start, fw ?? insn.size === 2);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Machine } from '../machine/machine.js';
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
-import { disassemble } from '../disasm.js';
+import { deferDisassembly } from '../disasm.js';
 import { wordBytes } from '../format.js';
 import { isContextSync } from '../machine/arm.js';
 import { AddressSet, WordMap } from './address-set.js';
@@ -67,12 +67,13 @@ export class StaleCodeDetector implements MachineObserver {
     const bytes = wordBytes(word, size);
     const thumb = m.firmware.isThumbAt(pc) ?? size === 2;
     const from = this.writtenBy.get(pc) ?? this.writtenBy.get(pc + size - 1) ?? this.lastPc[writer]!;
+    const instruction = deferDisassembly(bytes, pc, thumb);
     m.reportHazard({
       kind: 'stale-code', step,
       writer: { core: writer, pc: from, symbol: m.symbolize(from) },
       victim: { core, pc, symbol: m.symbolize(pc) },
       address: pc,
-      instruction: disassemble(bytes, pc, thumb),
+      get instruction() { return instruction(); },
       detail: writer === core
         ? `core ${core} executes bytes it wrote without an ISB or exception since`
         : `core ${core} executes bytes core ${writer} wrote, without an ISB or exception since (strict code sync)`,
