@@ -2,7 +2,7 @@
  * Disassembly for reports (capstone, compiled to WebAssembly, from npm).
  * Loaded once, asynchronously; `disassemble` is synchronous afterwards.
  */
-import { Capstone, Const, loadCapstone } from 'capstone-wasm';
+import type { Capstone } from 'capstone-wasm';
 
 /**
  * The emscripten module capstone-wasm runs in: the object handed to
@@ -19,11 +19,17 @@ interface CapstoneModule {
 }
 
 let engines: { arm: Capstone; thumb: Capstone } | undefined;
+/** the package itself, once loaded (with `engines`) */
+let lib: typeof import('capstone-wasm') | undefined;
 const wasm: CapstoneModule = {};
 let loading: Promise<void> | undefined;
 
 export function initDisassembler(): Promise<void> {
-  return (loading ??= loadCapstone(wasm as Record<string, unknown>).then(() => {
+  // imported here, not at the top: a command that disassembles nothing never parses it
+  return (loading ??= import('capstone-wasm').then(async (mod) => {
+    const { Capstone, Const } = mod;
+    await mod.loadCapstone(wasm as Record<string, unknown>);
+    lib = mod;
     engines = {
       arm: new Capstone(Const.CS_ARCH_ARM, Const.CS_MODE_ARM),
       thumb: new Capstone(Const.CS_ARCH_ARM, Const.CS_MODE_THUMB),
@@ -68,8 +74,9 @@ let detail: Detail | undefined;
 
 function detailEngines(): Detail | undefined {
   const m = wasm;
-  if (!engines || !m._malloc || !m._cs_regs_access) return undefined;
+  if (!engines || !lib || !m._malloc || !m._cs_regs_access) return undefined;
   if (!detail) {
+    const { Capstone, Const } = lib;
     const open = (mode: number) => {
       const cs = new Capstone(Const.CS_ARCH_ARM, mode);
       cs.setOption(Const.CS_OPT_DETAIL, Const.CS_OPT_ON);
@@ -101,7 +108,8 @@ function mrcTarget(bytes: Uint8Array, thumb: boolean): number | undefined {
 export function writtenRegisters(bytes: Uint8Array, address: number, thumb: boolean): string[] {
   const d = detailEngines();
   const m = wasm;
-  if (!d) return [];
+  if (!d || !lib) return [];
+  const { Capstone } = lib;
   const cs = thumb ? d.thumb : d.arm;
   const raw = Array.from(bytes.subarray(0, 4));
   const out = d.scratch;

@@ -17,10 +17,9 @@ import { schedule as runScheduler } from './scheduler/scheduler.js';
 import type { Schedule } from './scheduler/schedule.js';
 import { initDisassembler } from './disasm.js';
 import { report, type RunResult } from './report/result.js';
-import { parseFilters, parseWindowEdge } from './trace/filter.js';
-import { TRACE_FORMATS, type TraceFormat } from './trace/formats.js';
-import { openTrace } from './trace/output.js';
-import { TraceRecorder } from './trace/recorder.js';
+import type { TraceFormat } from './trace/formats.js';
+import type { TraceSelection } from './trace/filter.js';
+import type { TraceRecorder } from './trace/recorder.js';
 import { runCommand } from './report/command.js';
 import { checkOutputFile, writeFileAtomic } from './report/files.js';
 import { ReplayPolicy } from './scheduler/policies/replay.js';
@@ -136,10 +135,18 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   // every output is checked before any work, so a bad path never costs a run
   if (o.trace && o.trace !== '-') checkOutputFile('--trace', o.trace);
   if (o.saveSchedule) checkOutputFile('--save-schedule', o.saveSchedule);
-  if (o.traceFormat !== undefined && !TRACE_FORMATS.includes(o.traceFormat)) {
-    throw new InputError(`--trace-format ${o.traceFormat}: must be ${TRACE_FORMATS.join(' or ')}`);
+  // the trace modules load only when a trace option is given (start-up of a plain run)
+  const traceModules = o.trace || o.traceFormat !== undefined || o.traceFilter?.length || o.traceFrom !== undefined || o.traceTo !== undefined
+    ? await Promise.all([import('./trace/filter.js'), import('./trace/formats.js'), import('./trace/output.js'), import('./trace/recorder.js')])
+    : undefined;
+  let traceSelection: TraceSelection | undefined;
+  if (traceModules) {
+    const [{ parseFilters, parseWindowEdge }, { TRACE_FORMATS }] = traceModules;
+    if (o.traceFormat !== undefined && !TRACE_FORMATS.includes(o.traceFormat)) {
+      throw new InputError(`--trace-format ${o.traceFormat}: must be ${TRACE_FORMATS.join(' or ')}`);
+    }
+    traceSelection = { filter: parseFilters(o.traceFilter ?? []), from: parseWindowEdge('--trace-from', o.traceFrom), to: parseWindowEdge('--trace-to', o.traceTo) };
   }
-  const traceSelection = { filter: parseFilters(o.traceFilter ?? []), from: parseWindowEdge('--trace-from', o.traceFrom), to: parseWindowEdge('--trace-to', o.traceTo) };
   const board = boardFor(o);
   const image = loadFirmware(path, board);
   const sha = firmwareSha256(image);
@@ -153,7 +160,8 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   let trace: TraceRecorder | undefined;
   try {
     const policy = early ?? parsePolicy(spec, { ...policyOptions, machine });
-    if (o.trace) {
+    if (o.trace && traceModules && traceSelection) {
+      const [, , { openTrace }, { TraceRecorder }] = traceModules;
       const out = openTrace(o.trace, o.traceFormat);
       try {
         trace = new TraceRecorder(machine, out, traceSelection);
