@@ -3,7 +3,9 @@
  *   1. lockstep steps/s: penlab rr, quantum 1, against a C program doing the
  *      same alternate single-stepping of two engines, in the same run
  *   2. steps/s of `run` on the SGI ping-pong and the kexec hand-over
- *   3. schedules/s of exploration for each kexec variant, one job and two
+ *   3. schedules/s of exploration for each kexec variant, one job and two;
+ *      peak RSS over a long exploration (PENLAB_BENCH_MEMORY_RUNS, default
+ *      20,000 schedules; 100,000 is the target's count), one job and two
  *   4. wall time of one run against QEMU on the same ELF (the checkout's CLI: src/ through tsx)
  *   5. a 10 M-instruction trace (bench-loop, gzip): time and peak RSS of the
  *      writer, and of `trace diff` of it against itself, each in a child
@@ -115,6 +117,25 @@ for (const name of ['lost-wakeup', 'release-order', 'busy-wait', 'deadlock']) {
   const r = await explore(fw(name), { strategy: 'dpor', out: join(tmp, `dpor-${name}`) });
   const secs = (performance.now() - t0) / 1000;
   say(`explore ${name} dpor: wall time to a complete verdict`, `${secs.toFixed(2)} s (${r.schedules} schedules, complete ${r.complete}, ${r.failures.map((f) => f.outcome).join(', ') || 'no failure'})`);
+}
+
+// 3d. memory over a long exploration (scripts/bench-memory.ts, a process each): peak RSS, and the
+// growth from the second quarter's peak to the last, extrapolated to the 100,000-schedule target
+{
+  const runs = Number(process.env.PENLAB_BENCH_MEMORY_RUNS ?? 20_000);
+  let single = 0;
+  for (const jobs of [1, 2]) {
+    const m = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench-memory.ts'), fw('kexec-notify-ack'), String(runs), String(jobs)], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20 })) as
+      { schedules: number; secs: number; maxRssKiB: number; quarterPeaksMiB: number[] };
+    const [, q2 = 0, , q4 = 0] = m.quarterPeaksMiB;
+    const perSchedule = Math.max(0, q4 - q2) / (runs / 2);
+    const at100k = q4 + perSchedule * Math.max(0, 100_000 - runs);
+    const peak = m.maxRssKiB / 1024;
+    if (jobs === 1) single = peak;
+    const target = jobs === 1 ? 'target 300 MiB' : `target 2 x 1 job = ${(2 * single).toFixed(0)} MiB`;
+    say(`explore kexec-notify-ack random, ${m.schedules} schedules, ${jobs} job${jobs > 1 ? 's' : ''}: peak RSS; quarter peaks; at 100,000`,
+      `${peak.toFixed(0)} MiB (${target}); ${m.quarterPeaksMiB.join('/')} MiB; ${runs >= 100_000 ? 'measured' : `${at100k.toFixed(0)} MiB extrapolated from quarters 2-4`} (${m.secs.toFixed(0)} s)`);
+  }
 }
 
 // 4. against QEMU

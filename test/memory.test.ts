@@ -13,14 +13,14 @@ import { explore } from '../src/explore/explore.js';
 import { fw, ROOT } from './helpers.js';
 
 describe('bounded memory over long explorations', () => {
-  it('3000 schedules of kexec-notify-ack stay under 350 MB peak RSS', () => {
+  it('3000 schedules of kexec-notify-ack stay under 300 MB peak RSS', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'long-explore.ts'), fw('kexec-notify-ack'), '3000'],
       { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { schedules: number; outcomes: Record<string, number>; maxRssKb: number };
     expect(out.schedules).toBe(3000);
     expect(out.outcomes).toEqual({ pass: 3000 });
-    expect(out.maxRssKb / 1024).toBeLessThan(350);
+    expect(out.maxRssKb / 1024).toBeLessThan(300);
   }, 600_000);
 
   it('reopening engines changes no result', async () => {

@@ -44,9 +44,12 @@ const PAGE = 4096;
 /**
  * Translation blocks an engine may generate before it is reopened at a reset:
  * about 0.8 KB of never-reclaimed translation buffer each (measured on the
- * kexec firmware), so about 50 MB per engine.
+ * kexec firmware), so about 16 MB per engine. kexec-notify-ack generates
+ * about 100 blocks per schedule, so an engine reopens every few hundred
+ * schedules (a reopen costs about one run); at 60,000 the peak RSS of a long
+ * exploration was 250-290 MB against 190 MB at this budget.
  */
-export const ENGINE_BLOCK_BUDGET = 60_000;
+export const ENGINE_BLOCK_BUDGET = 20_000;
 
 export class Machine implements BoardHost {
   readonly bus: Bus;
