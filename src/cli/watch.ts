@@ -10,7 +10,7 @@
  */
 import type { Command } from 'commander';
 import { parseInteger } from './options.js';
-import type { GroupChild } from './watch-files.js';
+import type { ChangeBatch, GroupChild, SourceWatcher, WatchTarget } from './watch-files.js';
 
 const COMMANDS = ['run', 'explore', 'build', 'demo', 'trace'];
 
@@ -68,6 +68,7 @@ async function watchAndRun(paths: string[], command: string[], makeDirs: string[
   const { join } = await import('node:path');
   const { PACKAGE_ROOT } = await import('../cache.js');
   const { SourceWatcher, spawnGroup, watchTargets } = await import('./watch-files.js');
+  const { InputError, SetupError } = await import('../errors.js');
   // the penlab this is: argv[1] as node was given it (an installed bin runs dist/, a checkout's src/ through tsx)
   const bin = process.argv[1] ?? join(PACKAGE_ROOT, 'bin', 'penlab.js');
   const say = (line: string) => process.stderr.write(`penlab watch: ${line}\n`);
@@ -111,16 +112,31 @@ async function watchAndRun(paths: string[], command: string[], makeDirs: string[
     })();
   };
 
+  let targets: WatchTarget[];
+  try {
+    targets = paths.flatMap(watchTargets);
+  } catch (e) {
+    throw new InputError(`${paths.join(' ')}: cannot watch (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  const onChange = ({ files, savedAt }: ChangeBatch) => {
+    if (stopping) return;
+    const why = `${files.map((f) => f.replace(`${process.cwd()}/`, '')).slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''} changed`;
+    if (running) {
+      again ??= savedAt;
+      say(`${why}: stopping the run under way`);
+      stopChild();
+    } else start(savedAt, why);
+  };
+  let watcher: SourceWatcher;
+  try {
+    watcher = new SourceWatcher(targets, onChange, quietMs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EMFILE') throw new SetupError(`cannot watch ${paths.join(' ')}: ${code}: the system's limit on watches (fs.inotify.max_user_watches) is reached`);
+    throw new InputError(`${paths.join(' ')}: cannot watch (${code ?? e})`);
+  }
+
   return new Promise<number>((resolveExit) => {
-    const watcher = new SourceWatcher(paths.flatMap(watchTargets), ({ files, savedAt }) => {
-      if (stopping) return;
-      const why = `${files.map((f) => f.replace(`${process.cwd()}/`, '')).slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''} changed`;
-      if (running) {
-        again ??= savedAt;
-        say(`${why}: stopping the run under way`);
-        stopChild();
-      } else start(savedAt, why);
-    }, quietMs);
     const stop = (status: number) => () => {
       if (stopping) return;
       stopping = true;
