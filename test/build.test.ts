@@ -133,6 +133,18 @@ describe('.S pens given to run and explore', () => {
     expect(penlab(['run', 'answer-pen.S'], { env }).stdout).toContain('| 1 42\n');
   });
 
+  it('the same source in another directory includes that directory\'s file, not the cached one', () => {
+    const env = { XDG_CACHE_HOME: join(dir, 'cache-dirs') };
+    // gas looks in the working directory first: the include's name is one only the subdirectories have
+    const text = `${HEADER}\t.include "sub-answer.inc"\n\t.global main\nmain:\tpush {r4, lr}\n\tmov r0, #1\n\tbl print_udec\n\tmov r0, #' '\n\tbl putc\n\tldr r0, =ANSWER\n\tbl print_udec\n\tmov r0, #'\\n'\n\tbl putc\n\tmov r0, #0\n\tpop {r4, pc}\n\t.ltorg\n`;
+    for (const [sub, answer] of [['a', 7], ['b', 8], ['a', 7]] as const) {
+      mkdirSync(join(dir, sub), { recursive: true });
+      write(join(sub, 'answer-pen.S'), text);
+      write(join(sub, 'sub-answer.inc'), `\t.equ\tANSWER, ${answer}\n`);
+      expect(penlab(['run', join(sub, 'answer-pen.S')], { env }).stdout).toContain(`| 1 ${answer}\n`);
+    }
+  });
+
   it('explore takes a .S and reports a bad one in one line', () => {
     const bad = penlab(['explore', 'two-helper.S', '--runs', '2']);
     expect(bad.status).toBe(2);

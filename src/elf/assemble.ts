@@ -112,7 +112,8 @@ export function assemblePen(sources: string[], defsyms: [string, string][] = [])
   } catch {
     throw new SetupError(`${LINK_SCRIPT}: penlab's link script is missing: reinstall penlab`);
   }
-  const key = contentKey(['pen-v1', ...ASFLAGS, ...defsyms.flat(), ...texts, ...lib.flatMap((f) => [basename(f), readFileSync(f)]), linkScript]);
+  // where `.include` looks (the working directory, then each source's): the same text elsewhere may include other files
+  const key = contentKey(['pen-v1', ...ASFLAGS, ...defsyms.flat(), ...texts, process.cwd(), ...sources.map((s) => dirname(resolve(s))), ...lib.flatMap((f) => [basename(f), readFileSync(f)]), linkScript]);
   const entry = join(cacheRoot(), `pen-${key}`);
   const depsFile = join(entry, 'includes.json');
   try {
