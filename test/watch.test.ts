@@ -26,13 +26,19 @@ class Watcher {
     this.child.stdout.on('data', take);
     this.child.stderr.on('data', take);
   }
-  /** resolves when `re` has matched `count` times in the output */
+  /** resolves when `re` has matched `count` times in the output; fails with the output after 60 s */
   until(re: RegExp, count = 1): Promise<string> {
     const g = new RegExp(re.source, `${re.flags}g`);
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${re} (x${count}) in 60 s; the watcher printed:\n${this.out}`)), 60_000);
       const check = () => {
-        if ((this.out.match(g) ?? []).length >= count) resolve(this.out);
-        else if (this.child.exitCode !== null) reject(new Error(`watcher exited ${this.child.exitCode}:\n${this.out}`));
+        if ((this.out.match(g) ?? []).length >= count) {
+          clearTimeout(timer);
+          resolve(this.out);
+        } else if (this.child.exitCode !== null) {
+          clearTimeout(timer);
+          reject(new Error(`watcher exited ${this.child.exitCode}:\n${this.out}`));
+        }
       };
       this.waiters.push(check);
       this.child.on('exit', check);
