@@ -57,6 +57,21 @@ describe('a spin-table pen (arm64 style)', () => {
     expect((await run('spin-table-nodsb', { memory: 'sc', schedule: 'np' })).outcome).toBe('pass');
   });
 
+  it('with a DMB where the DSB belongs (dmb; sev): relaxed explores to a deadlock whose replay is exact; sc passes', async () => {
+    const relaxed = await exhaustive('spin-table-dmb', 'relaxed');
+    const f = relaxed.failures.find((x) => x.outcome === 'deadlock')!;
+    expect(f.reorderings?.join('\n')).toMatch(/SEV at main\+0x\w+ by core 0 went ahead of its store to cpu_release_addr .*a DSB before it forbids this \(the DMB after the store orders memory accesses only\)/);
+    const dir = out();
+    for (const t of ['a', 'b']) {
+      const r = await run('spin-table-dmb', { schedule: `replay:${f.replay}`, trace: join(dir, t) });
+      expect(r.outcome).toBe('deadlock');
+    }
+    expect(readFileSync(join(dir, 'b'), 'utf8')).toBe(readFileSync(join(dir, 'a'), 'utf8'));
+    const sc = await exhaustive('spin-table-dmb', 'sc');
+    expect(sc.complete).toBe(true);
+    expect(sc.failures).toEqual([]);
+  });
+
   it('with the DSB: passes under both, in every explored schedule', async () => {
     for (const memory of ['sc', 'relaxed'] as const) expect((await exhaustive('spin-table', memory)).failures).toEqual([]);
   });

@@ -28,7 +28,7 @@ export class ChoicePolicy implements Policy {
   next(v: SchedulerView): Decision {
     const c = candidates(v);
     const wakes = this.oracle.offers(v).map((w) => `w${w}`);
-    const drains = v.drains.filter((d) => d.offered).map((d) => `d${d.core}.${d.store}`);
+    const drains = v.drains.map((d) => `d${d.core}.${d.store}`);
     const options = [...c.map(String), ...wakes, ...drains];
     // an early wake or an early drain goes against the default like a preemption does
     const costly = options.filter((o) => o.startsWith('w') || o.startsWith('d') || isPreemption(v, Number(o)));
