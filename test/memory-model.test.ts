@@ -101,6 +101,26 @@ describe('hotplug: leaving the coherency domain (vexpress cpu_enter_lowpower)', 
   });
 });
 
+describe("a non-coherent core's loads: its own stale lines until it invalidates them", () => {
+  it('polling with the D-cache on outside the domain: relaxed deadlocks on the stale copy, exactly replayed; sc passes', async () => {
+    const r = await exhaustive('stale-poll', 'relaxed');
+    const f = r.failures.find((x) => x.outcome === 'deadlock')!;
+    expect(f.reorderings?.join('\n')).toMatch(/core 1 read pen_release at secondary_main\+0x\w+ from a stale line of its own cache.*invalidate the line \(DCIMVAC\)/);
+    const dir = out();
+    for (const t of ['a', 'b']) expect((await run('stale-poll', { schedule: `replay:${f.replay}`, trace: join(dir, t) })).outcome).toBe('deadlock');
+    expect(readFileSync(join(dir, 'b'), 'utf8')).toBe(readFileSync(join(dir, 'a'), 'utf8'));
+    expect((await exhaustive('stale-poll', 'sc')).failures).toEqual([]);
+  });
+
+  it('with DCIMVAC before each read: passes under both', async () => {
+    for (const memory of ['sc', 'relaxed'] as const) {
+      const r = await exhaustive('stale-poll-inval', memory);
+      expect(r.complete, memory).toBe(true);
+      expect(r.failures, memory).toEqual([]);
+    }
+  });
+});
+
 describe('kexec: a new kernel with no barrier between pen_entry and pen_release', () => {
   // found by `explore --strategy exhaustive --memory relaxed`; written here so the test stays fast
   const schedule = (extra: string) => `# penlab schedule v1\nthen: np\nmemory: relaxed\n${extra}\n`;
