@@ -38,6 +38,15 @@ describe('litmus tests, explored exhaustively (2 preemptions)', () => {
     expect(relaxed.console).toContain('SB: weak outcome seen');
   });
 
+  it('PCT takes drains as change points: it finds MP under relaxed (a store overtaking an older one), never MP+DMBs', async () => {
+    const mp = await explore(fw('litmus-mp'), { strategy: 'pct', runs: 60, out: out(), run: { memory: 'relaxed' } });
+    const f = mp.failures[0]!;
+    expect(f.reorderings?.[0]).toMatch(/^store to y at main\+0x14 became visible before store to x at main\+0x10/);
+    expect((await run('litmus-mp', { schedule: `replay:${f.replay}` })).console).toContain('MP: weak outcome seen');
+    const dmb = await explore(fw('litmus-mp-dmb'), { strategy: 'pct', runs: 60, out: out(), run: { memory: 'relaxed' } });
+    expect(dmb.failures).toEqual([]);
+  });
+
   it('MP and SB with a DMB on each side never show it, under either model', async () => {
     for (const name of ['litmus-mp-dmb', 'litmus-sb-dmb']) {
       for (const memory of ['sc', 'relaxed'] as const) {
