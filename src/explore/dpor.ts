@@ -18,7 +18,7 @@
  * equivalent schedules (same order of every pair of conflicting operations)
  * has been run once, and the exploration is complete.
  */
-import { isEnabling, type Operation } from '../scheduler/operations.js';
+import { isEnabling, type Operation, ownWord } from '../scheduler/operations.js';
 import type { DporPoint } from '../scheduler/policies/dpor.js';
 import type { Executor } from './pool.js';
 import type { RunRecord } from './session.js';
@@ -196,15 +196,16 @@ function races(ops: Operation[], cores: number, from: number): { found: [number,
     // what enabled this operation (woke or powered on its core) comes before it, but is no race
     const enablers = new Set<number>();
     {
+      // (relaxed: a drain and its own core's accesses to the word commute, ownWord)
       for (const obj of op.reads) {
         const w = lastWrite.get(obj);
-        if (w !== undefined && ops[w]!.core !== p) (isEnabling(obj) ? enablers : conflicting).add(w);
+        if (w !== undefined && ops[w]!.core !== p && !ownWord(ops[w]!, op, obj)) (isEnabling(obj) ? enablers : conflicting).add(w);
       }
       for (const obj of op.writes) {
         const w = lastWrite.get(obj);
-        if (w !== undefined && ops[w]!.core !== p) conflicting.add(w);
+        if (w !== undefined && ops[w]!.core !== p && !ownWord(ops[w]!, op, obj)) conflicting.add(w);
         const rs = readsSince.get(obj);
-        if (rs) for (let q = 0; q < n; q++) if (q !== p && rs[q]! >= 0) conflicting.add(rs[q]!);
+        if (rs) for (let q = 0; q < n; q++) if (q !== p && rs[q]! >= 0 && !ownWord(ops[rs[q]!]!, op, obj)) conflicting.add(rs[q]!);
       }
     }
     const preds = [...conflicting, ...enablers];

@@ -172,6 +172,25 @@ export class StoreBuffers {
     return this.relaxed ? this.view(id).state[1]! : 0;
   }
 
+  /** how many stores core `id` has buffered in this run (the last store's number) */
+  stores(id: number): number {
+    return this.relaxed ? this.view(id).state[2]! : 0;
+  }
+
+  /**
+   * What core `id`'s buffer holds back: 2 a load (a DMB separates a buffered
+   * store from now), 1 a DSB (coherent stores are buffered), 0 nothing.
+   */
+  holds(id: number): number {
+    if (this.coherent(id) === 0) return 0;
+    return this.fenced(id) ? 2 : 1;
+  }
+
+  /** core `id`'s last turn ended waiting for its buffer: at a DSB, or at a load after a DMB */
+  waiting(id: number): boolean {
+    return this.atBarrier[id]! || this.atFence[id]!;
+  }
+
   /** some store is still waiting to become visible */
   get pending(): boolean {
     if (!this.relaxed) return false;
