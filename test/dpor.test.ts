@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +178,28 @@ describe('under --memory relaxed too, with drains in the conflict relation', () 
     expect(d.keys.length).toBe(expected);
     expect(new Set(d.keys).size).toBe(d.keys.length);
     expect(new Set(d.keys)).toEqual(brute.classes);
+  });
+});
+
+describe('dpor under --memory relaxed on the kexec new kernel', () => {
+  it('finds the missing barrier between pen_entry and pen_release, replayed exactly, and proves the correct one complete', async () => {
+    const bad = await go('kexec-notify-ack-nodmb', { run: { memory: 'relaxed' } });
+    expect(bad.complete).toBe(true);
+    const f = bad.failures.find((x) => x.outcome === 'fault')!;
+    expect(f.reorderings?.join('\n')).toMatch(/store to pen_release at \S+ became visible before store to pen_entry at \S+; a DMB between them forbids this/);
+    const dir = tmp();
+    for (const t of ['a', 'b']) expect((await run('kexec-notify-ack-nodmb', { schedule: `replay:${f.replay}`, trace: join(dir, t) })).outcome).toBe('fault');
+    expect(readFileSync(join(dir, 'b'), 'utf8')).toBe(readFileSync(join(dir, 'a'), 'utf8'));
+    const good = await go('kexec-notify-ack', { run: { memory: 'relaxed' } });
+    expect(good.memory).toBe('relaxed');
+    expect(good.complete).toBe(true);
+    expect(good.failures).toEqual([]);
+  });
+
+  it('says a non-coherent core\'s clean makes the search incomplete (its write-backs are not reordered)', async () => {
+    const r = await go('hotplug-late-flush', { run: { memory: 'relaxed' } });
+    expect(r.complete).toBe(false);
+    expect(r.incomplete).toMatch(/a clean wrote a non-coherent core's lines back in program order/);
   });
 });
 

@@ -70,6 +70,11 @@ const ACTLR_SMP = 1 << 6;
 export const ACTLR_RESET = ACTLR_SMP | 1;
 const MAX_NOTES = 8;
 
+/** does store `e` touch the 32-byte line at `line`? */
+function inLine(e: BufferedStore, line: number): boolean {
+  return (e.address & ~31) >>> 0 === line || ((e.address + e.size - 1) & ~31) >>> 0 === line;
+}
+
 function overlaps(a: BufferedStore, b: BufferedStore): boolean {
   return a.address < b.address + b.size && b.address < a.address + a.size;
 }
@@ -97,6 +102,7 @@ export class StoreBuffers {
   private readonly atBarrier: boolean[];
   /** per core: stopped at a load after a DMB until the coherent entries before the DMB drain */
   private readonly atFence: boolean[];
+
   /** per core: stale reads of its own cache lines already noted (the stepper's count) */
   private readonly staleSeen: number[];
   /** why a failure needed a reordering: drains that overtook older stores, events sent ahead of stores */
@@ -299,7 +305,8 @@ export class StoreBuffers {
   /**
    * The stepper stopped a relaxed core before an instruction (MemOp). A
    * barrier leaves it waiting (false: its turn ends); a clean writes the
-   * lines back; a nearly full buffer drains its oldest half (program order).
+   * lines back (in program order, within the turn); a nearly full buffer
+   * drains its oldest half (program order).
    */
   stopped(id: number, op: number, arg: number): boolean {
     switch (op) {
@@ -310,7 +317,7 @@ export class StoreBuffers {
         this.atFence[id] = true;
         return false;
       case MemOp.CleanLine:
-        this.drainAll(id, (e) => e.cached && ((e.address & ~31) >>> 0 === arg || ((e.address + e.size - 1) & ~31) >>> 0 === arg));
+        this.drainAll(id, (e) => e.cached && inLine(e, arg));
         return true;
       case MemOp.CleanAll:
         this.drainAll(id, (e) => e.cached);

@@ -30,9 +30,13 @@
  * after a DMB) resumes after the drains it waited for. A turn that stopped
  * to wait reads its core's "released" object, which a drain writes when it
  * lets the core past a barrier (the buffer emptied, or the last store before
- * a DMB drained): only that drain gives the turn another extent, so only it
- * is a reversal DPOR explores (a drain that leaves the core waiting
- * commutes with the wait).
+ * a DMB drained). That is for sleep sets only (a sleeping turn that would
+ * stop at the barrier goes further once released): as a race it is never
+ * reversed, since a barrier only splits a turn; what it orders, the enabling
+ * objects above order. And a turn that goes to sleep in WFE reads the words
+ * its core read since it last slept (its wait loop's): a drain to one of
+ * them before the WFE is seen by the loop, after it only by an early wake
+ * (early-wake.ts offers one then), so the two orders are explored.
  *
  * Two operations of different cores conflict when one writes an object the
  * other reads or writes, or either is global. That is the whole dependency
@@ -51,6 +55,8 @@ export interface Operation {
   poll?: true;
   /** --memory relaxed: a drain of this core's store (`core` is then its pseudo-thread) */
   owner?: number;
+  /** --memory relaxed: a clean in this turn wrote a non-coherent core's lines back, in program order */
+  cleaned?: true;
 }
 
 /**
@@ -80,6 +86,11 @@ const storeObject = (kind: number, core: number, store: number) => ((kind * 16 +
 const stored = (core: number, store: number) => storeObject(11, core, store);
 const drained = (core: number, store: number) => storeObject(12, core, store);
 const released = (core: number) => object(11, core);
+
+/** objects only sleep sets look at (conflicts), never races: a core let past a barrier */
+export function isSleepOnly(obj: number): boolean {
+  return obj % 2 === 1 && obj < STORE_KINDS && ((obj - 1) / 2) >> 20 === 11;
+}
 const RECENT_DRAINS = 64;
 
 /** GICD registers banked per core (ids 0-31): enable, pending, active, priority, targets, config */
@@ -144,8 +155,12 @@ export class OperationRecorder implements MachineObserver {
   private readonly drainedGen: Map<number, number>[];
   /** per core: its last turn ended waiting for its buffer; the stores drained since */
   private readonly waitingFor: (number[] | undefined)[];
+  /** the open turn wrote a non-coherent core's lines back (a clean) */
+  private cleaned = false;
   /** the open drain's core held a barrier back this much before it (StoreBuffers.holds) */
   private heldBefore = 0;
+  /** per core: shared words it read since it last slept in WFE */
+  private readonly loopWords: Set<number>[];
 
   constructor(private readonly machine: Machine, private readonly shared: ReadonlySet<number>) {
     const n = machine.cores.length;
@@ -155,6 +170,7 @@ export class OperationRecorder implements MachineObserver {
     this.genOf = machine.cores.map(() => new Map());
     this.drainedGen = machine.cores.map(() => new Map());
     this.waitingFor = machine.cores.map(() => undefined);
+    this.loopWords = machine.cores.map(() => new Set());
   }
 
   /** forget everything: a new run from reset */
@@ -171,6 +187,7 @@ export class OperationRecorder implements MachineObserver {
     for (const m of this.genOf) m.clear();
     for (const m of this.drainedGen) m.clear();
     this.waitingFor.fill(undefined);
+    for (const s of this.loopWords) s.clear();
   }
 
   /** a decision starts an operation of `core` (a turn, or `core`'s early wake) */
@@ -181,6 +198,7 @@ export class OperationRecorder implements MachineObserver {
     this.global = false;
     this.distributorWritten = false;
     this.drainOf = -1;
+    this.cleaned = false;
     if (wake) {
       this.writes.add(woken(core));
       return;
@@ -242,12 +260,15 @@ export class OperationRecorder implements MachineObserver {
       return op;
     }
     if (this.relaxed) this.buffered(this.core);
+    const cleaned = this.cleaned;
+    this.cleaned = false;
     if (this.distributorWritten) this.signalled();
     this.distributorWritten = false;
     const c = this.machine.cores[this.core]!;
     if (c.state === 'running' && !c.irqMasked) this.reads.add(irqLine(this.core));
     if (this.machine.ended) this.global = true;
     const op: Operation = { core: this.core, reads: [...this.reads], writes: [...this.writes] };
+    if (cleaned) op.cleaned = true;
     if (this.global) op.global = true;
     this.core = -1;
     return op;
@@ -278,7 +299,9 @@ export class OperationRecorder implements MachineObserver {
   }
 
   read(core: number, _step: number, address: number, size: number): void {
-    if (core === this.core) this.words(address, size, this.reads);
+    if (core !== this.core) return;
+    this.words(address, size, this.reads);
+    if (this.relaxed) this.words(address, size, this.loopWords[core]!);
   }
 
   write(core: number, _step: number, address: number, size: number): void {
@@ -318,7 +341,13 @@ export class OperationRecorder implements MachineObserver {
       case 'sev': this.writes.add(EVENT); break;
       case 'sgi': for (const t of e.targets) this.writes.add(irqLine(t)); break;
       case 'exception-entry': if (e.exception === 'irq') this.reads.add(irqLine(e.core)); break;
-      case 'sleep': this.reads.add(e.how === 'wfe' ? EVENT : irqLine(e.core)); break;
+      case 'sleep':
+        this.reads.add(e.how === 'wfe' ? EVENT : irqLine(e.core));
+        if (this.relaxed && e.how === 'wfe' && e.core === this.core) {
+          for (const w of this.loopWords[e.core]!) this.reads.add(w);
+          this.loopWords[e.core]!.clear();
+        }
+        break;
       case 'wake':
         // whoever's operation is open caused it; the woken core's next operation depends on it
         this.writes.add(woken(e.core));
@@ -339,6 +368,7 @@ export class OperationRecorder implements MachineObserver {
       case 'visible': {
         // a store became visible: in a drain decision, or inside a turn (a clean, a full buffer, a debugger call)
         if (this.core < 0) break;
+        if (e.cached && this.drainOf < 0) this.cleaned = true;
         this.words(e.address, e.size, this.writes);
         this.writes.add(drained(e.core, e.store));
         const done = this.drainedGen[e.core]!;
