@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { initDisassembler } from '../src/disasm.js';
 import { explore } from '../src/explore/explore.js';
+import { ExploreSession } from '../src/explore/session.js';
 import { Schedule } from '../src/scheduler/schedule.js';
 import { fw, penlab, run } from './helpers.js';
 
@@ -54,6 +56,30 @@ describe('litmus tests, explored exhaustively (2 preemptions)', () => {
         expect(r.complete, `${name} ${memory}`).toBe(true);
         expect(r.failures, `${name} ${memory}`).toEqual([]);
       }
+    }
+  });
+});
+
+describe('which drains exploration offers', () => {
+  it('every drainable store, not only the oldest and newest of a core; never one a DMB holds back', async () => {
+    await initDisassembler();
+    const copy = new ExploreSession(fw('kexec-notify-ack'), { memory: 'relaxed' });
+    try {
+      const points = copy.run({ kind: 'choices', prefix: [] }).points!;
+      // the relocation loop buffers many stores to distinct words: all of them may drain
+      expect(Math.max(...points.map((p) => p.options.filter((o) => o.startsWith('d0.')).length))).toBeGreaterThan(30);
+    } finally {
+      copy.dispose();
+    }
+    const mp = new ExploreSession(fw('litmus-mp-dmb'), { memory: 'relaxed' });
+    try {
+      const points = mp.run({ kind: 'choices', prefix: [] }).points!;
+      const both = points.filter((p) => p.options.filter((o) => o.startsWith('d0.')).length >= 2);
+      // x and y are core 0's stores with a DMB between: y is never offered while x waits
+      expect(points.some((p) => p.options.some((o) => o.startsWith('d0.')))).toBe(true);
+      expect(both).toEqual([]);
+    } finally {
+      mp.dispose();
     }
   });
 });
