@@ -94,14 +94,15 @@ for (const v of ['none', 'notify', 'notify-ack', 'cpu-kill']) {
 {
   const secs: Record<string, number> = {};
   for (const memory of ['sc', 'relaxed'] as const) {
-    for (const strategy of ['pct', 'exhaustive'] as const) {
+    for (const strategy of ['pct', 'exhaustive', 'dpor'] as const) {
       const t0 = performance.now();
       const r = await explore(fw('kexec-notify-ack'), { strategy, runs: 1000, out: join(tmp, `mem-${memory}-${strategy}`), shrink: false, run: { memory } });
       secs[`${memory} ${strategy}`] = (performance.now() - t0) / 1000;
-      say(`explore kexec-notify-ack ${strategy} --memory ${memory} (1 job, at most 1000 schedules)`, `${r.schedules} schedules in ${secs[`${memory} ${strategy}`]!.toFixed(1)} s`);
+      const done = strategy === 'dpor' ? `, complete ${r.complete}` : '';
+      say(`explore kexec-notify-ack ${strategy} --memory ${memory} (1 job, at most 1000 schedules)`, `${r.schedules} schedules in ${secs[`${memory} ${strategy}`]!.toFixed(1)} s${done}`);
     }
   }
-  for (const strategy of ['pct', 'exhaustive']) say(`relaxed / sc time, ${strategy}`, `${(secs[`relaxed ${strategy}`]! / secs[`sc ${strategy}`]!).toFixed(2)}x`);
+  for (const strategy of ['pct', 'exhaustive', 'dpor']) say(`relaxed / sc time, ${strategy}`, `${(secs[`relaxed ${strategy}`]! / secs[`sc ${strategy}`]!).toFixed(2)}x`);
 }
 
 // 3c. dpor: the verdict with complete:true, and the schedules it needed (wall time of the library call: probe, search, shrink)

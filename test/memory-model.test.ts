@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { initDisassembler } from '../src/disasm.js';
 import { explore } from '../src/explore/explore.js';
+import { ExploreSession } from '../src/explore/session.js';
 import { Schedule } from '../src/scheduler/schedule.js';
 import { fw, penlab, run } from './helpers.js';
 
@@ -38,6 +40,15 @@ describe('litmus tests, explored exhaustively (2 preemptions)', () => {
     expect(relaxed.console).toContain('SB: weak outcome seen');
   });
 
+  it('PCT takes drains as change points: it finds MP under relaxed (a store overtaking an older one), never MP+DMBs', async () => {
+    const mp = await explore(fw('litmus-mp'), { strategy: 'pct', runs: 60, out: out(), run: { memory: 'relaxed' } });
+    const f = mp.failures[0]!;
+    expect(f.reorderings?.[0]).toMatch(/^store to y at main\+0x14 became visible before store to x at main\+0x10/);
+    expect((await run('litmus-mp', { schedule: `replay:${f.replay}` })).console).toContain('MP: weak outcome seen');
+    const dmb = await explore(fw('litmus-mp-dmb'), { strategy: 'pct', runs: 60, out: out(), run: { memory: 'relaxed' } });
+    expect(dmb.failures).toEqual([]);
+  });
+
   it('MP and SB with a DMB on each side never show it, under either model', async () => {
     for (const name of ['litmus-mp-dmb', 'litmus-sb-dmb']) {
       for (const memory of ['sc', 'relaxed'] as const) {
@@ -49,12 +60,51 @@ describe('litmus tests, explored exhaustively (2 preemptions)', () => {
   });
 });
 
+describe('which drains exploration offers', () => {
+  it('every drainable store, not only the oldest and newest of a core; never one a DMB holds back', async () => {
+    await initDisassembler();
+    const copy = new ExploreSession(fw('kexec-notify-ack'), { memory: 'relaxed' });
+    try {
+      const points = copy.run({ kind: 'choices', prefix: [] }).points!;
+      // the relocation loop buffers many stores to distinct words: all of them may drain
+      expect(Math.max(...points.map((p) => p.options.filter((o) => o.startsWith('d0.')).length))).toBeGreaterThan(30);
+    } finally {
+      copy.dispose();
+    }
+    const mp = new ExploreSession(fw('litmus-mp-dmb'), { memory: 'relaxed' });
+    try {
+      const points = mp.run({ kind: 'choices', prefix: [] }).points!;
+      const both = points.filter((p) => p.options.filter((o) => o.startsWith('d0.')).length >= 2);
+      // x and y are core 0's stores with a DMB between: y is never offered while x waits
+      expect(points.some((p) => p.options.some((o) => o.startsWith('d0.')))).toBe(true);
+      expect(both).toEqual([]);
+    } finally {
+      mp.dispose();
+    }
+  });
+});
+
 describe('a spin-table pen (arm64 style)', () => {
   it('without the DSB before SEV: relaxed deadlocks and names the DSB; sc passes', async () => {
     const relaxed = await run('spin-table-nodsb', { memory: 'relaxed', schedule: 'np' });
     expect(relaxed.outcome).toBe('deadlock');
     expect(relaxed.reorderings?.join('\n')).toMatch(/SEV at main\+0x\w+ by core 0 went ahead of its store to cpu_release_addr .*a DSB before it forbids this/);
     expect((await run('spin-table-nodsb', { memory: 'sc', schedule: 'np' })).outcome).toBe('pass');
+  });
+
+  it('with a DMB where the DSB belongs (dmb; sev): relaxed explores to a deadlock whose replay is exact; sc passes', async () => {
+    const relaxed = await exhaustive('spin-table-dmb', 'relaxed');
+    const f = relaxed.failures.find((x) => x.outcome === 'deadlock')!;
+    expect(f.reorderings?.join('\n')).toMatch(/SEV at main\+0x\w+ by core 0 went ahead of its store to cpu_release_addr .*a DSB before it forbids this \(the DMB after the store orders memory accesses only\)/);
+    const dir = out();
+    for (const t of ['a', 'b']) {
+      const r = await run('spin-table-dmb', { schedule: `replay:${f.replay}`, trace: join(dir, t) });
+      expect(r.outcome).toBe('deadlock');
+    }
+    expect(readFileSync(join(dir, 'b'), 'utf8')).toBe(readFileSync(join(dir, 'a'), 'utf8'));
+    const sc = await exhaustive('spin-table-dmb', 'sc');
+    expect(sc.complete).toBe(true);
+    expect(sc.failures).toEqual([]);
   });
 
   it('with the DSB: passes under both, in every explored schedule', async () => {
@@ -83,6 +133,26 @@ describe('hotplug: leaving the coherency domain (vexpress cpu_enter_lowpower)', 
 
   it('with the flush first: passes under both', async () => {
     for (const memory of ['sc', 'relaxed'] as const) expect((await exhaustive('hotplug', memory)).failures).toEqual([]);
+  });
+});
+
+describe("a non-coherent core's loads: its own stale lines until it invalidates them", () => {
+  it('polling with the D-cache on outside the domain: relaxed deadlocks on the stale copy, exactly replayed; sc passes', async () => {
+    const r = await exhaustive('stale-poll', 'relaxed');
+    const f = r.failures.find((x) => x.outcome === 'deadlock')!;
+    expect(f.reorderings?.join('\n')).toMatch(/core 1 read pen_release at secondary_main\+0x\w+ from a stale line of its own cache.*invalidate the line \(DCIMVAC\)/);
+    const dir = out();
+    for (const t of ['a', 'b']) expect((await run('stale-poll', { schedule: `replay:${f.replay}`, trace: join(dir, t) })).outcome).toBe('deadlock');
+    expect(readFileSync(join(dir, 'b'), 'utf8')).toBe(readFileSync(join(dir, 'a'), 'utf8'));
+    expect((await exhaustive('stale-poll', 'sc')).failures).toEqual([]);
+  });
+
+  it('with DCIMVAC before each read: passes under both', async () => {
+    for (const memory of ['sc', 'relaxed'] as const) {
+      const r = await exhaustive('stale-poll-inval', memory);
+      expect(r.complete, memory).toBe(true);
+      expect(r.failures, memory).toEqual([]);
+    }
   });
 });
 

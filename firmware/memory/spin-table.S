@@ -2,10 +2,11 @@
 @ arm64/booting.txt, arch/arm64/kernel/smp_spin_table.c): the secondary
 @ sleeps in WFE and re-reads cpu_release_addr; the primary writes the entry
 @ point there, then DSB, then SEV.  Assembled with --defsym DSB=1 (as Linux
-@ does) and DSB=0: without the DSB the SEV may arrive before the store is
-@ visible, the secondary reads 0, sleeps again, and nothing wakes it (under
-@ --memory relaxed: a deadlock).  SEV is no memory access: a DMB would not
-@ order it either.
+@ does), DSB=0 and DSB=2: without the DSB the SEV may arrive before the
+@ store is visible, the secondary reads 0, sleeps again, and nothing wakes
+@ it (under --memory relaxed: a deadlock).  SEV is no memory access, so a
+@ DMB does not order it: DSB=2 puts a DMB where the DSB belongs, the
+@ `dmb; sev` bug, and deadlocks the same way.
 @
 @   releasing cpu1 / cpu1 released
 
@@ -22,8 +23,10 @@ main:
 	ldr	r0, =cpu_release_addr
 	ldr	r1, =secondary_entry
 	str	r1, [r0]
-	.if	DSB
+	.if	DSB == 1
 	dsb					@ the release address visible before the event
+	.elseif	DSB == 2
+	dmb					@ wrong: orders memory accesses only, not the SEV
 	.endif
 	sev
 	ldr	r0, =checked_in

@@ -75,8 +75,6 @@ function validate(o: ExploreOptions): Required<Pick<ExploreOptions, 'strategy' |
     if (!Number.isSafeInteger(n) || n < min) throw new InputError(`${name} ${n}: must be an integer >= ${min}`);
     return n;
   };
-  // the conflict relation has no store-buffer drains: a dpor verdict under relaxed memory would claim too much
-  if (strategy === 'dpor' && o.run?.memory === 'relaxed') throw new InputError('--strategy dpor: sequentially consistent only (--memory sc); use exhaustive or pct with --memory relaxed');
   const jobs = int(o.jobs, '--jobs', 1, 1);
   if (jobs > 64) throw new InputError(`--jobs ${jobs}: at most 64`);
   if (o.shard && !(o.shard[1] >= 1 && o.shard[0] >= 0 && o.shard[0] < o.shard[1])) {

@@ -46,6 +46,7 @@ const resultSchema: z.ZodType<RunResult> = z.object({
 const pointSchema = z.object({ options: z.array(z.string()), chosen: z.string(), costly: z.array(z.string()) });
 const operationSchema: z.ZodType<Operation> = z.object({
   core: count, reads: z.array(count), writes: z.array(count), global: z.literal(true).optional(), poll: z.literal(true).optional(),
+  owner: count.optional(), cleaned: z.literal(true).optional(),
 });
 const operations = z.record(z.string(), operationSchema);
 const dporPointSchema = pointSchema.extend({ op: operationSchema.optional(), sleep: operations.optional() });
@@ -60,7 +61,7 @@ const dporSchema: z.ZodType<DporState> = z.object({
     options: z.array(z.string()), costly: z.array(z.string()), chosen: z.string(), ops: operations,
     backtrack: z.array(z.string()), done: z.array(z.string()), sleep: operations, cost: count,
   })),
-  runs: count, blocked: count, cut: count, disabled: count, diverged: count,
+  runs: count, blocked: count, cut: count, disabled: count, diverged: count, cleaned: count.optional(),
 });
 const frameSchema: z.ZodType<Frame> = z.object({
   root: z.boolean(), chosen: z.array(z.string()), options: z.array(z.array(z.string())), costly: z.array(z.array(z.string())),

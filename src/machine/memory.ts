@@ -3,13 +3,16 @@
  *
  * `sc`: every store is visible to every core when it executes.
  * `relaxed`: a core's stores to shared RAM wait in its store buffer (the
- * stepper keeps them, penstep.c "relaxed memory") until they drain, one entry
- * at a time, at moments the scheduler chooses. Same-address stores drain in
- * program order; DMB, DSB, LDREX/STREX and SWP wait until the buffer is empty;
- * device accesses and SEV do not. A core with SCTLR.C=1 and ACTLR.SMP=0 is
- * outside the coherency domain: its stores are lines of a private cache that
- * no barrier drains, only a clean (DCCMVAC, DCCIMVAC, DCCSW, DCCISW) or an
- * eviction (a scheduling choice).
+ * stepper keeps them, native/relaxed.c) until they drain, one entry at a
+ * time, at moments the scheduler chooses. Same-address stores drain in
+ * program order; a DMB marks the buffer (no store after it drains before
+ * every store before it) and makes the core's next shared load wait for the
+ * stores before it; DSB, LDREX/STREX and SWP wait until the buffer is empty;
+ * device accesses and SEV do not wait. A core with SCTLR.C=1 and ACTLR.SMP=0
+ * is outside the coherency domain: its stores are lines of a private cache
+ * that no barrier drains, only a clean (DCCMVAC, DCCIMVAC, DCCSW, DCCISW) or
+ * an eviction (a scheduling choice), and its loads read its own (possibly
+ * stale) copies of lines until it invalidates them.
  *
  * This module is the TypeScript half: which entries may drain, draining them
  * (with the `visible` event and, when a drain overtakes an older store, a note
@@ -34,14 +37,14 @@ export interface BufferedStore {
   pc: number;
   /** a dirty line of a non-coherent core's cache, not a store-buffer slot */
   cached: boolean;
+  /** DMBs the core had passed (with stores buffered) when it stored: a store drains after every store of a smaller count */
+  gen: number;
 }
 
 /** a drain the scheduler may choose: core `core`'s buffered store number `store` */
 export interface DrainOption {
   core: number;
   store: number;
-  /** offered to exploration (the oldest and the newest drainable store of each core) */
-  offered: boolean;
 }
 
 /** what the memory model needs from the machine */
@@ -67,16 +70,41 @@ const ACTLR_SMP = 1 << 6;
 export const ACTLR_RESET = ACTLR_SMP | 1;
 const MAX_NOTES = 8;
 
+/** does store `e` touch the 32-byte line at `line`? */
+function inLine(e: BufferedStore, line: number): boolean {
+  return (e.address & ~31) >>> 0 === line || ((e.address + e.size - 1) & ~31) >>> 0 === line;
+}
+
 function overlaps(a: BufferedStore, b: BufferedStore): boolean {
   return a.address < b.address + b.size && b.address < a.address + a.size;
+}
+
+/**
+ * May `e` (of its core's entries `es`, in program order) become visible now?
+ * Not before an older store to the same bytes (coherence), and, for a store
+ * buffer slot, not before an older slot a DMB separates it from (the DMB's
+ * marker). A non-coherent core's cache lines are ordered by nothing else.
+ */
+function drainable(es: BufferedStore[], e: BufferedStore): boolean {
+  for (let i = 0; i < e.index; i++) {
+    const o = es[i]!;
+    if (overlaps(o, e)) return false;
+    if (!e.cached && !o.cached && o.gen !== e.gen) return false;
+  }
+  return true;
 }
 
 export class StoreBuffers {
   model: MemoryModel = 'sc';
   /** per core: ACTLR as the firmware last wrote it (Unicorn keeps it constant) */
   private readonly actlr: number[];
-  /** per core: stopped at a barrier until its coherent entries drain */
+  /** per core: stopped at a DSB until its coherent entries drain */
   private readonly atBarrier: boolean[];
+  /** per core: stopped at a load after a DMB until the coherent entries before the DMB drain */
+  private readonly atFence: boolean[];
+
+  /** per core: stale reads of its own cache lines already noted (the stepper's count) */
+  private readonly staleSeen: number[];
   /** why a failure needed a reordering: drains that overtook older stores, events sent ahead of stores */
   readonly notes: string[] = [];
   private views = new Map<NativeCore, { entries: Uint32Array; state: Uint32Array }>();
@@ -89,6 +117,8 @@ export class StoreBuffers {
   constructor(private readonly m: MemoryHost) {
     this.actlr = m.cores.map(() => ACTLR_RESET);
     this.atBarrier = m.cores.map(() => false);
+    this.atFence = m.cores.map(() => false);
+    this.staleSeen = m.cores.map(() => 0);
     this.stamps = m.cores.map(() => new Map());
     this.stamped = m.cores.map(() => 0);
     this.noted = m.cores.map(() => new Set());
@@ -114,6 +144,8 @@ export class StoreBuffers {
     this.model = model;
     this.notes.length = 0;
     this.atBarrier.fill(false);
+    this.atFence.fill(false);
+    this.staleSeen.fill(0);
     this.stamped.fill(0);
     for (const s of this.stamps) s.clear();
     for (const s of this.noted) s.clear();
@@ -128,6 +160,7 @@ export class StoreBuffers {
   powerOn(core: Core): void {
     this.actlr[core.id] = ACTLR_RESET;
     this.atBarrier[core.id] = false;
+    this.atFence[core.id] = false;
     this.applyCoherence(core);
   }
 
@@ -145,6 +178,25 @@ export class StoreBuffers {
     return this.relaxed ? this.view(id).state[1]! : 0;
   }
 
+  /** how many stores core `id` has buffered in this run (the last store's number) */
+  stores(id: number): number {
+    return this.relaxed ? this.view(id).state[2]! : 0;
+  }
+
+  /**
+   * What core `id`'s buffer holds back: 2 a load (a DMB separates a buffered
+   * store from now), 1 a DSB (coherent stores are buffered), 0 nothing.
+   */
+  holds(id: number): number {
+    if (this.coherent(id) === 0) return 0;
+    return this.fenced(id) ? 2 : 1;
+  }
+
+  /** core `id`'s last turn ended waiting for its buffer: at a DSB, or at a load after a DMB */
+  waiting(id: number): boolean {
+    return this.atBarrier[id]! || this.atFence[id]!;
+  }
+
   /** some store is still waiting to become visible */
   get pending(): boolean {
     if (!this.relaxed) return false;
@@ -152,12 +204,23 @@ export class StoreBuffers {
     return false;
   }
 
-  /** core `id` waits at a barrier for its buffer to drain */
+  /** core `id` waits at a DSB for its buffer to drain, or at a load after a DMB for the stores before it */
   blocked(id: number): boolean {
-    if (!this.atBarrier[id]) return false;
-    if (this.coherent(id) > 0) return true;
-    this.atBarrier[id] = false;
+    if (this.atBarrier[id]) {
+      if (this.coherent(id) > 0) return true;
+      this.atBarrier[id] = false;
+    }
+    if (this.atFence[id]) {
+      if (this.fenced(id)) return true;
+      this.atFence[id] = false;
+    }
     return false;
+  }
+
+  /** a DMB separates core `id`'s oldest coherent store from now */
+  private fenced(id: number): boolean {
+    const oldest = this.entries(id).find((e) => !e.cached);
+    return oldest !== undefined && oldest.gen !== this.view(id).state[4];
   }
 
   entries(id: number): BufferedStore[] {
@@ -170,19 +233,19 @@ export class StoreBuffers {
         index: i, store: e[Sb.Seq]!, address: e[Sb.Addr]!, size, pc: e[Sb.Pc]!,
         value: size >= 4 ? e[Sb.Data]! : e[Sb.Data]! & ((1 << (8 * size)) - 1),
         cached: (e[Sb.Meta]! & Sb.Cached) !== 0,
+        gen: e[Sb.Gen]!,
       });
     }
     return out;
   }
 
-  /** the drains allowed now: stores no older store of the same core overlaps (coherence) */
+  /** the drains allowed now: every store no older store of its core holds back (drainable) */
   options(): DrainOption[] {
     const out: DrainOption[] = [];
     if (!this.relaxed) return out;
     for (const c of this.m.cores) {
       const es = this.entries(c.id);
-      const ok = es.filter((e, i) => !es.slice(0, i).some((o) => overlaps(o, e)));
-      for (const [k, e] of ok.entries()) out.push({ core: c.id, store: e.store, offered: k === 0 || k === ok.length - 1 });
+      for (const e of es) if (drainable(es, e)) out.push({ core: c.id, store: e.store });
     }
     return out;
   }
@@ -190,7 +253,13 @@ export class StoreBuffers {
   /** after core `id`'s native run: its new stores were buffered by now (global step) */
   ran(id: number): void {
     if (!this.relaxed) return;
-    const stores = this.view(id).state[2]!;
+    const state = this.view(id).state;
+    if (state[5]! !== this.staleSeen[id]) {
+      this.staleSeen[id] = state[5]!;
+      const s = (a: number) => this.m.symbolize(a);
+      this.note(`core ${id} read ${s(state[6]!)} at ${s(state[7]!)} from a stale line of its own cache: it was outside the coherency domain (SCTLR.C=1, ACTLR.SMP=0), where other cores' stores do not reach its cache; invalidate the line (DCIMVAC) before reading it`);
+    }
+    const stores = state[2]!;
     const s = this.stamps[id]!;
     for (let n = this.stamped[id]! + 1; n <= stores; n++) s.set(n, this.m.steps);
     this.stamped[id] = stores;
@@ -219,7 +288,7 @@ export class StoreBuffers {
   drain(id: number, store: number): boolean {
     const es = this.entries(id);
     const e = es.find((x) => x.store === store);
-    if (!e || es.slice(0, e.index).some((o) => overlaps(o, e))) return false;
+    if (!e || !drainable(es, e)) return false;
     const older = es.slice(0, e.index).find((o) => o.cached === e.cached);
     if (older) this.noteOvertaken(id, e, older);
     this.m.cores[id]!.native.drainStore(e.index);
@@ -236,15 +305,19 @@ export class StoreBuffers {
   /**
    * The stepper stopped a relaxed core before an instruction (MemOp). A
    * barrier leaves it waiting (false: its turn ends); a clean writes the
-   * lines back; a nearly full buffer drains its oldest half (program order).
+   * lines back (in program order, within the turn); a nearly full buffer
+   * drains its oldest half (program order).
    */
   stopped(id: number, op: number, arg: number): boolean {
     switch (op) {
       case MemOp.Barrier:
         this.atBarrier[id] = true;
         return false;
+      case MemOp.Fence:
+        this.atFence[id] = true;
+        return false;
       case MemOp.CleanLine:
-        this.drainAll(id, (e) => e.cached && ((e.address & ~31) >>> 0 === arg || ((e.address + e.size - 1) & ~31) >>> 0 === arg));
+        this.drainAll(id, (e) => e.cached && inLine(e, arg));
         return true;
       case MemOp.CleanAll:
         this.drainAll(id, (e) => e.cached);
@@ -281,7 +354,8 @@ export class StoreBuffers {
     const e = this.entries(id).find((x) => !x.cached && !this.onStack(x.address) && !this.noted[id]!.has(x.store));
     if (!e) return;
     this.noted[id]!.add(e.store);
-    this.note(`${what} by core ${id} went ahead of its store to ${this.m.symbolize(e.address)} at ${this.m.symbolize(e.pc)}, not yet visible; a DSB before it forbids this`);
+    const dmb = e.gen !== this.view(id).state[4] ? ' (the DMB after the store orders memory accesses only)' : '';
+    this.note(`${what} by core ${id} went ahead of its store to ${this.m.symbolize(e.address)} at ${this.m.symbolize(e.pc)}, not yet visible; a DSB before it forbids this${dmb}`);
   }
 
   private onStack(address: number): boolean {

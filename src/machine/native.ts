@@ -29,10 +29,10 @@ export const Stop = {
 export const Trap = { None: 0, Mpidr: 1, Wfe: 2, Wfi: 3, Sev: 4, Svc: 5, Yield: 6, Cp15: 7 } as const;
 
 /** Why a relaxed core's run stopped before an instruction (penstep.c, MEM_*): out[MemOp]. */
-export const MemOp = { None: 0, Barrier: 1, CleanLine: 2, CleanAll: 3, Full: 4 } as const;
+export const MemOp = { None: 0, Barrier: 1, CleanLine: 2, CleanAll: 3, Full: 4, Fence: 5 } as const;
 
 /** A store buffer entry's words (penstep.c, SB_*), and its size. */
-export const Sb = { Addr: 0, Meta: 1, Seq: 2, Pc: 3, Data: 4, Old: 6, Words: 8, Cached: 0x100, Cap: 96 } as const;
+export const Sb = { Addr: 0, Meta: 1, Seq: 2, Pc: 3, Data: 4, Old: 6, Gen: 8, Words: 9, Cached: 0x100, Cap: 96 } as const;
 
 /** pl_run flags (penstep.c, F_*). */
 export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, Hash: 16, LogRegs: 32, Align: 64 } as const;
@@ -66,7 +66,7 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 7;
+const ABI_VERSION = 8;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
@@ -75,8 +75,8 @@ export function expectedLayout(): number[] {
     Out.MemOp, Out.MemArg, Out.Count,
     Stop.Budget, Stop.Trap, Stop.Shared, Stop.Mmio, Stop.Irq, Stop.LogFull, Stop.Error, Stop.Intr, Stop.Until, Stop.Align, Stop.Sctlr, Stop.Memory,
     Trap.None, Trap.Mpidr, Trap.Wfe, Trap.Wfi, Trap.Sev, Trap.Svc, Trap.Yield, Trap.Cp15,
-    MemOp.None, MemOp.Barrier, MemOp.CleanLine, MemOp.CleanAll, MemOp.Full,
-    Sb.Addr, Sb.Meta, Sb.Seq, Sb.Pc, Sb.Data, Sb.Old, Sb.Words, Sb.Cached, Sb.Cap,
+    MemOp.None, MemOp.Barrier, MemOp.CleanLine, MemOp.CleanAll, MemOp.Full, MemOp.Fence,
+    Sb.Addr, Sb.Meta, Sb.Seq, Sb.Pc, Sb.Data, Sb.Old, Sb.Gen, Sb.Words, Sb.Cached, Sb.Cap,
     RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash, RunFlag.LogRegs, RunFlag.Align,
     LogEv.Fetch, LogEv.Read, LogEv.Write, LogEv.Reg, TRACED_REGS.length,
   ];
@@ -294,7 +294,7 @@ export class NativeCore {
     const n = native();
     return {
       entries: new Uint32Array(koffi.view(n.sbEntries(this.ptr), Sb.Cap * Sb.Words * 4)),
-      state: new Uint32Array(koffi.view(n.sbState(this.ptr), 16)),
+      state: new Uint32Array(koffi.view(n.sbState(this.ptr), 32)),
     };
   }
 

@@ -6,6 +6,11 @@
  * then at every write to a word the sleeping core has read (its wait loop's
  * words): then it could see something new. Each offer is made once.
  *
+ * Under --memory relaxed also at the WFE itself when a word the core read
+ * became visible changed after it read it: the loop read the old value, and
+ * the SEV that would wake it may come much later (after a DSB that waits for
+ * other stores), so waking at once sees the new value early.
+ *
  * One oracle per machine (`earlyWakes(machine)`), shared by every policy that
  * offers early wakes, so policies made from a spec need nothing but the machine.
  */
@@ -18,6 +23,8 @@ export class EarlyWakeOracle implements MachineObserver {
   private readonly asleep: boolean[];
   private readonly firstWrite: boolean[];
   private readonly eligible: boolean[];
+  /** relaxed: a word the core read was made visible anew since then */
+  private readonly stale: boolean[];
 
   constructor(private readonly machine: Machine) {
     const n = machine.cores.length;
@@ -25,6 +32,7 @@ export class EarlyWakeOracle implements MachineObserver {
     this.asleep = new Array<boolean>(n).fill(false);
     this.firstWrite = new Array<boolean>(n).fill(false);
     this.eligible = new Array<boolean>(n).fill(false);
+    this.stale = new Array<boolean>(n).fill(false);
     machine.onReset(() => this.reset());
   }
 
@@ -33,6 +41,7 @@ export class EarlyWakeOracle implements MachineObserver {
     this.asleep.fill(false);
     this.firstWrite.fill(false);
     this.eligible.fill(false);
+    this.stale.fill(false);
   }
 
   read(core: number, _step: number, address: number): void {
@@ -47,7 +56,9 @@ export class EarlyWakeOracle implements MachineObserver {
 
   private written(core: number, address: number): void {
     const word = address & ~3;
+    const relaxed = this.machine.memory.relaxed;
     for (let c = 0; c < this.asleep.length; c++) {
+      if (relaxed && c !== core && !this.asleep[c] && this.reads[c]!.has(word)) this.stale[c] = true;
       if (c === core || !this.asleep[c]) continue;
       if (this.firstWrite[c] || this.reads[c]!.has(word)) this.eligible[c] = true;
       this.firstWrite[c] = false;
@@ -59,6 +70,8 @@ export class EarlyWakeOracle implements MachineObserver {
     else if (e.kind === 'sleep' && e.how === 'wfe') {
       this.asleep[e.core] = true;
       this.firstWrite[e.core] = true;
+      if (this.stale[e.core]) this.eligible[e.core] = true;
+      this.stale[e.core] = false;
     } else if (e.kind === 'wake') {
       this.asleep[e.core] = false;
       this.eligible[e.core] = false;

@@ -19,6 +19,25 @@
  * An operation that ends the run (semihosting exit, a fault, a hazard) is
  * *global*: it conflicts with everything.
  *
+ * Under --memory relaxed a store is not a write of the turn that executes
+ * it: it is buffered, and its *drain* (a decision of its own) writes the
+ * word, the moment other cores can see it. Drains are operations of
+ * pseudo-threads, one per (core, word) — stores to one word drain in
+ * program order, stores to different words in any — numbered after the
+ * cores. Ordering that is not a conflict goes through enabling objects: the
+ * turn that buffered a store comes before its drain; every store before a
+ * DMB drains before any after it; a core that waited at a DSB (or at a load
+ * after a DMB) resumes after the drains it waited for. A turn that stopped
+ * to wait reads its core's "released" object, which a drain writes when it
+ * lets the core past a barrier (the buffer emptied, or the last store before
+ * a DMB drained). That is for sleep sets only (a sleeping turn that would
+ * stop at the barrier goes further once released): as a race it is never
+ * reversed, since a barrier only splits a turn; what it orders, the enabling
+ * objects above order. And a turn that goes to sleep in WFE reads the words
+ * its core read since it last slept (its wait loop's): a drain to one of
+ * them before the WFE is seen by the loop, after it only by an early wake
+ * (early-wake.ts offers one then), so the two orders are explored.
+ *
  * Two operations of different cores conflict when one writes an object the
  * other reads or writes, or either is global. That is the whole dependency
  * relation DPOR uses; docs/exploration.md states it for users.
@@ -34,6 +53,19 @@ export interface Operation {
   global?: true;
   /** a repeated poll: the core read the same value at the same PC again, having written nothing (it is spinning) */
   poll?: true;
+  /** --memory relaxed: a drain of this core's store (`core` is then its pseudo-thread) */
+  owner?: number;
+  /** --memory relaxed: a clean in this turn wrote a non-coherent core's lines back, in program order */
+  cleaned?: true;
+}
+
+/**
+ * Do operations a (earlier) and b touch object `obj` in a way that orders
+ * them? A core reads its own buffered store whether or not it has drained,
+ * so a drain and its own core's accesses to the word commute.
+ */
+export function ownWord(a: Operation, b: Operation, obj: number): boolean {
+  return obj % 4 === 0 && (a.owner === b.core || b.owner === a.core);
 }
 
 // object numbers: RAM words are multiples of 4, everything else is odd
@@ -48,6 +80,18 @@ const irqLine = (core: number) => object(7, core);
 const woken = (core: number) => object(8, core);
 const poweredOn = (core: number) => object(9, core);
 const distributor = (offset: number) => object(10, 0, offset);
+// --memory relaxed, per core and store number (which may exceed 16 bits): kinds 11 and 12 only order
+const STORE_KINDS = 2 ** 36;
+const storeObject = (kind: number, core: number, store: number) => ((kind * 16 + core) * STORE_KINDS + store) * 2 + 1;
+const stored = (core: number, store: number) => storeObject(11, core, store);
+const drained = (core: number, store: number) => storeObject(12, core, store);
+const released = (core: number) => object(11, core);
+
+/** objects only sleep sets look at (conflicts), never races: a core let past a barrier */
+export function isSleepOnly(obj: number): boolean {
+  return obj % 2 === 1 && obj < STORE_KINDS && ((obj - 1) / 2) >> 20 === 11;
+}
+const RECENT_DRAINS = 64;
 
 /** GICD registers banked per core (ids 0-31): enable, pending, active, priority, targets, config */
 function bankedGicd(off: number): boolean {
@@ -72,14 +116,20 @@ function sleepKind(size: number, word: number): 'wfe' | 'wfi' | undefined {
 
 /** objects that only order (the waker before the woken, the starter before the started): no race on them can be reversed */
 export function isEnabling(obj: number): boolean {
-  const kind = ((obj - 1) / 2) >> 20;
-  return obj % 2 === 1 && (kind === 8 || kind === 9);
+  if (obj % 2 !== 1) return false;
+  const half = (obj - 1) / 2;
+  if (half >= STORE_KINDS) {
+    const kind = Math.floor(half / STORE_KINDS / 16);
+    return kind === 11 || kind === 12;
+  }
+  const kind = half >> 20;
+  return kind === 8 || kind === 9;
 }
 
 export function conflicts(a: Operation, b: Operation): boolean {
   if (a.global || b.global) return true;
-  for (const o of a.writes) if (b.writes.includes(o) || b.reads.includes(o)) return true;
-  for (const o of b.writes) if (a.reads.includes(o)) return true;
+  for (const o of a.writes) if ((b.writes.includes(o) || b.reads.includes(o)) && !ownWord(a, b, o)) return true;
+  for (const o of b.writes) if (a.reads.includes(o) && !ownWord(a, b, o)) return true;
   return false;
 }
 
@@ -93,12 +143,34 @@ export class OperationRecorder implements MachineObserver {
   private readonly board: Machine['board'];
   /** the open operation wrote a GIC distributor register every core shares */
   private distributorWritten = false;
+  // --memory relaxed
+  private relaxed = false;
+  /** the open operation is core `drainOf`'s drain (this.core is then its pseudo-thread) */
+  private drainOf = -1;
+  private storesAtBegin = 0;
+  /** pseudo-thread of each (core, word) that drained */
+  private readonly threads = new Map<string, number>();
+  /** per core: the DMB count of each store seen buffered, and of each store drained */
+  private readonly genOf: Map<number, number>[];
+  private readonly drainedGen: Map<number, number>[];
+  /** per core: its last turn ended waiting for its buffer; the stores drained since */
+  private readonly waitingFor: (number[] | undefined)[];
+  /** the open turn wrote a non-coherent core's lines back (a clean) */
+  private cleaned = false;
+  /** the open drain's core held a barrier back this much before it (StoreBuffers.holds) */
+  private heldBefore = 0;
+  /** per core: shared words it read since it last slept in WFE */
+  private readonly loopWords: Set<number>[];
 
   constructor(private readonly machine: Machine, private readonly shared: ReadonlySet<number>) {
     const n = machine.cores.length;
     this.pendingWake = new Array<boolean>(n).fill(false);
     this.pendingOn = new Array<boolean>(n).fill(false);
     this.board = machine.board;
+    this.genOf = machine.cores.map(() => new Map());
+    this.drainedGen = machine.cores.map(() => new Map());
+    this.waitingFor = machine.cores.map(() => undefined);
+    this.loopWords = machine.cores.map(() => new Set());
   }
 
   /** forget everything: a new run from reset */
@@ -109,6 +181,13 @@ export class OperationRecorder implements MachineObserver {
     this.global = false;
     this.pendingWake.fill(false);
     this.pendingOn.fill(false);
+    this.relaxed = this.machine.memory.relaxed;
+    this.drainOf = -1;
+    this.threads.clear();
+    for (const m of this.genOf) m.clear();
+    for (const m of this.drainedGen) m.clear();
+    this.waitingFor.fill(undefined);
+    for (const s of this.loopWords) s.clear();
   }
 
   /** a decision starts an operation of `core` (a turn, or `core`'s early wake) */
@@ -118,9 +197,17 @@ export class OperationRecorder implements MachineObserver {
     this.writes.clear();
     this.global = false;
     this.distributorWritten = false;
+    this.drainOf = -1;
+    this.cleaned = false;
     if (wake) {
       this.writes.add(woken(core));
       return;
+    }
+    if (this.relaxed) {
+      this.storesAtBegin = this.machine.memory.stores(core);
+      // it waited for its buffer: it resumes after the drains it waited for
+      for (const s of this.waitingFor[core] ?? []) this.reads.add(drained(core, s));
+      this.waitingFor[core] = undefined;
     }
     if (this.pendingWake[core]) this.reads.add(woken(core));
     if (this.pendingOn[core]) this.reads.add(poweredOn(core));
@@ -139,18 +226,64 @@ export class OperationRecorder implements MachineObserver {
     for (let c = 0; c < this.machine.cores.length; c++) if (this.machine.gic.irqLine(c)) this.writes.add(irqLine(c));
   }
 
+  /**
+   * A decision makes core `core`'s buffered store `store` visible: an
+   * operation of the pseudo-thread of its (core, word), after the turn that
+   * buffered it and after every drain of a store a DMB put before it.
+   */
+  beginDrain(core: number, store: number): void {
+    const e = this.machine.memory.entries(core).find((x) => x.store === store);
+    const key = `${core}:${(e?.address ?? 0) & ~3}`;
+    let thread = this.threads.get(key);
+    if (thread === undefined) this.threads.set(key, (thread = this.machine.cores.length + this.threads.size));
+    this.core = thread;
+    this.drainOf = core;
+    this.reads.clear();
+    this.writes.clear();
+    this.global = false;
+    this.distributorWritten = false;
+    this.reads.add(stored(core, store));
+    this.heldBefore = this.machine.memory.holds(core);
+    if (e) this.genOf[core]!.set(store, e.gen);
+    if (e && !e.cached) for (const [s, g] of this.drainedGen[core]!) if (g < e.gen) this.reads.add(drained(core, s));
+  }
+
   /** the operation started by the last `begin`, now that its turn is over (undefined before the first) */
   end(): Operation | undefined {
     if (this.core < 0) return undefined;
+    if (this.drainOf >= 0) {
+      if (this.machine.memory.holds(this.drainOf) < this.heldBefore) this.writes.add(released(this.drainOf));
+      const op: Operation = { core: this.core, reads: [...this.reads], writes: [...this.writes], owner: this.drainOf };
+      if (this.machine.ended) op.global = true;
+      this.core = -1;
+      this.drainOf = -1;
+      return op;
+    }
+    if (this.relaxed) this.buffered(this.core);
+    const cleaned = this.cleaned;
+    this.cleaned = false;
     if (this.distributorWritten) this.signalled();
     this.distributorWritten = false;
     const c = this.machine.cores[this.core]!;
     if (c.state === 'running' && !c.irqMasked) this.reads.add(irqLine(this.core));
     if (this.machine.ended) this.global = true;
     const op: Operation = { core: this.core, reads: [...this.reads], writes: [...this.writes] };
+    if (cleaned) op.cleaned = true;
     if (this.global) op.global = true;
     this.core = -1;
     return op;
+  }
+
+  /** a turn of `core` is over: the stores it buffered, and what it waits for if it stopped at a barrier */
+  private buffered(core: number): void {
+    const memory = this.machine.memory;
+    for (let s = this.storesAtBegin + 1; s <= memory.stores(core); s++) this.writes.add(stored(core, s));
+    const gens = this.genOf[core]!;
+    const entries = memory.entries(core);
+    for (const e of entries) gens.set(e.store, e.gen);
+    if (!memory.waiting(core)) return;
+    this.waitingFor[core] = [];
+    this.reads.add(released(core));
   }
 
   private words(address: number, size: number, into: Set<number>): void {
@@ -166,11 +299,14 @@ export class OperationRecorder implements MachineObserver {
   }
 
   read(core: number, _step: number, address: number, size: number): void {
-    if (core === this.core) this.words(address, size, this.reads);
+    if (core !== this.core) return;
+    this.words(address, size, this.reads);
+    if (this.relaxed) this.words(address, size, this.loopWords[core]!);
   }
 
   write(core: number, _step: number, address: number, size: number): void {
-    if (core === this.core) this.words(address, size, this.writes);
+    // relaxed: the store is buffered; its drain writes the word
+    if (core === this.core && this.drainOf < 0 && !this.relaxed) this.words(address, size, this.writes);
   }
 
   device(core: number, address: number, write: boolean): void {
@@ -205,7 +341,13 @@ export class OperationRecorder implements MachineObserver {
       case 'sev': this.writes.add(EVENT); break;
       case 'sgi': for (const t of e.targets) this.writes.add(irqLine(t)); break;
       case 'exception-entry': if (e.exception === 'irq') this.reads.add(irqLine(e.core)); break;
-      case 'sleep': this.reads.add(e.how === 'wfe' ? EVENT : irqLine(e.core)); break;
+      case 'sleep':
+        this.reads.add(e.how === 'wfe' ? EVENT : irqLine(e.core));
+        if (this.relaxed && e.how === 'wfe' && e.core === this.core) {
+          for (const w of this.loopWords[e.core]!) this.reads.add(w);
+          this.loopWords[e.core]!.clear();
+        }
+        break;
       case 'wake':
         // whoever's operation is open caused it; the woken core's next operation depends on it
         this.writes.add(woken(e.core));
@@ -223,6 +365,19 @@ export class OperationRecorder implements MachineObserver {
         if (e.name === 'SYS_EXIT' || e.name === 'SYS_EXIT_EXTENDED' || e.op === SYS_EXIT || e.op === SYS_EXIT_EXTENDED) this.global = true;
         break;
       case 'console': this.writes.add(OUTPUT); break;
+      case 'visible': {
+        // a store became visible: in a drain decision, or inside a turn (a clean, a full buffer, a debugger call)
+        if (this.core < 0) break;
+        if (e.cached && this.drainOf < 0) this.cleaned = true;
+        this.words(e.address, e.size, this.writes);
+        this.writes.add(drained(e.core, e.store));
+        const done = this.drainedGen[e.core]!;
+        done.set(e.store, this.genOf[e.core]!.get(e.store) ?? 0);
+        // a bound on the DMB edges each drain takes: older drains are ordered before it through the turns between
+        if (done.size > RECENT_DRAINS) done.delete(done.keys().next().value!);
+        this.waitingFor[e.core]?.push(e.store);
+        break;
+      }
       case 'hazard': this.global = true; break;
       default: break;
     }

@@ -28,6 +28,13 @@ export interface SchedulerView {
   retired: number[];
   /** --memory relaxed: the buffered stores that may become visible now (a drain is a decision) */
   drains: DrainOption[];
+  /**
+   * --memory relaxed, set only for a policy that `choosesDrains`: nothing else
+   * can go on (no core ready, or every ready core spinning), so a store must
+   * become visible; this is the one the scheduler would drain by default
+   * (the oldest of the lowest core). The policy must return a drain.
+   */
+  defaultDrain: DrainOption | undefined;
 }
 
 export interface Policy {
@@ -41,6 +48,14 @@ export interface Policy {
   readonly shared?: [number, number][];
   /** the memory model its decisions were taken under (replay files say) */
   readonly memory?: 'sc' | 'relaxed';
+  /**
+   * --memory relaxed: asked where nothing else can go on, instead of the
+   * scheduler draining its default store (v.defaultDrain): exploration
+   * branches on which store becomes visible there
+   */
+  choosesDrains?(v: SchedulerView): boolean;
+  /** told of a drain the scheduler makes itself (a store buffered DRAIN_AGE steps) */
+  forcedDrain?(core: number, store: number): void;
   next(v: SchedulerView): Decision;
 }
 

@@ -49,7 +49,7 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
   const log = new DecisionLog();
   const then = policy.then ?? 'np';
   // one view, refilled for every decision: this loop runs once per step in lockstep
-  const v: SchedulerView = { ready: [], spinning: [], repeating: [], wfe: [], last: undefined, decisions: 0, step: 0, retired: machine.retired, drains: [] };
+  const v: SchedulerView = { ready: [], spinning: [], repeating: [], wfe: [], last: undefined, decisions: 0, step: 0, retired: machine.retired, drains: [], defaultDrain: undefined };
   const memory = machine.memory;
   const masks = [0, 0, 0, 0];
   const end = (verdict: Verdict): ScheduledRun => ({ verdict, schedule: () => log.toSchedule(then), switches: log.switches });
@@ -86,21 +86,26 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
     if (wfe !== masks[3]) fill(v.wfe, (masks[3] = wfe));
     const pending = memory.pending;
     const late = pending ? memory.overdue() : undefined;
+    v.defaultDrain = undefined;
     if (late || (pending && (v.ready.length === 0 || v.spinning.length === v.ready.length))) {
       // nothing else can go on, or a store has waited long enough: the oldest buffered store becomes visible
       const d = late ?? memory.defaultDrain()!;
-      memory.drain(d.core, d.store);
-      log.drain(d.core, d.store);
-      continue;
+      if (late || !policy.choosesDrains?.(v)) {
+        if (late) policy.forcedDrain?.(d.core, d.store);
+        memory.drain(d.core, d.store);
+        log.drain(d.core, d.store);
+        continue;
+      }
+      v.defaultDrain = d; // exploration chooses which store it is
     }
     v.drains = pending ? memory.options() : NO_DRAINS;
-    if (v.ready.length === 0) {
+    if (v.ready.length === 0 && !v.defaultDrain) {
       // every core sleeps: time passes to the next timer event; a deadlock only if no timer can ever fire
       if (clock.skipToNext()) continue;
       return end('deadlock');
     }
     // a loop that repeats can still be ended by a timer
-    if (v.repeating.length === v.ready.length && clock.nextEvent() === Infinity) return end('livelock');
+    if (v.repeating.length === v.ready.length && !v.defaultDrain && clock.nextEvent() === Infinity) return end('livelock');
     v.step = machine.steps;
     const d = policy.next(v);
     v.decisions++;
@@ -114,6 +119,7 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
       log.drain(d.drain, d.store);
       continue;
     }
+    if (v.defaultDrain) throw new Error(`policy ${policy.spec} ran a core where only a drain can go on`);
     if ('at' in d) throw new Error(`policy ${policy.spec} returned a switch token`);
     if (v.last !== undefined && d.core !== v.last && machine.events.wantsEvents) {
       machine.emit({ kind: 'switch', step: machine.steps, from: v.last, to: d.core });

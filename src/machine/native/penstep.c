@@ -127,6 +127,7 @@ static void on_tb_generated(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *ud) {
 static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
   pl_core *c = ud;
   uint32_t a = (uint32_t)address;
+  if (c->npatch) cache_unpatch(c); /* the last instruction read stale lines: memory as it is again */
   pl_region *r = find(c->bus, a);
   /* mark first: this engine now holds a translation of the page even if we
      stop before the instruction retires */
@@ -143,6 +144,7 @@ static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
   if (a == c->until) { c->reason = STOP_UNTIL; uc_emu_stop(uc); return; }
   if (c->log_len + LOG_RESERVE > c->log_cap) { c->reason = STOP_LOG_FULL; uc_emu_stop(uc); return; }
   c->cur_pc = a;
+  c->fenced = 0;
   if (c->relaxed && r && a - r->base + size <= r->size && relaxed_stop(c, r->host + (a - r->base), size)) {
     c->reason = STOP_MEMORY; uc_emu_stop(uc); return;
   }
@@ -156,7 +158,8 @@ static void on_code(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
       if ((w & 0x0FFF0FFF) == 0x0E010F10 || ((w & 0xFFFF) == 0xEE01 && ((w >> 16) & 0x0FFF) == 0x0F10)) c->stop_after = STOP_SCTLR;
     }
   }
-  if (c->flags & F_ALIGN) { uc_context_save(uc, c->before); c->insn_log = c->log_len; }
+  /* a load may have to be undone: a misaligned one (SCTLR.A), or one a DMB makes wait */
+  if ((c->flags & F_ALIGN) || c->fenced) { uc_context_save(uc, c->before); c->insn_log = c->log_len; }
   if ((c->flags & F_IRQ_WATCH) && !(read_cpsr(uc) & 0x80)) {
     c->reason = STOP_IRQ; uc_emu_stop(uc); return;
   }
@@ -245,6 +248,7 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
   c->last_size = (uint32_t)size;
   c->last_write = type == UC_MEM_WRITE;
   uint32_t g = global_off(r, a);
+  if (type == UC_MEM_WRITE && c->nlines) cache_wrote(c, a, (uint32_t)size, (uint64_t)value);
   if (type == UC_MEM_WRITE && c->relaxed && sb_buffer(c, r, off, a, (uint32_t)size, (uint64_t)value)) {
     /* buffered: nobody else sees it yet (its drain counts as the change others see) */
     b->page_dirty[pg] = b->page_dirty[pg_end] = 1;
@@ -262,6 +266,10 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
     c->last_value = (uint32_t)v;
     if (c->flags & F_LOG_ACCESS) log3(c, EV_WRITE | ((uint32_t)size << 8), a, (uint32_t)v);
   } else {
+    /* relaxed: a load a DMB orders after buffered stores waits (the run stops, this load is undone);
+       a non-coherent core reads its own copy of the line */
+    if (c->relaxed && fenced_load(c, r, a, (uint32_t)size)) c->stop_after = STOP_MEMORY;
+    if (c->noncoherent) cache_read(c, a, (uint32_t)size);
     uint32_t v = 0;
     memcpy(&v, r->host + off, size > 4 ? 4 : (size_t)size);
     c->last_value = v;
@@ -270,7 +278,7 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
   }
   if (c->flags & F_STOP_SHARED) {
     uint32_t w0 = g >> 2, w1 = (g + size - 1) >> 2;
-    if (b->all_shared || word_bit(b->word_shared, w0) || word_bit(b->word_shared, w1))
+    if ((b->all_shared || word_bit(b->word_shared, w0) || word_bit(b->word_shared, w1)) && !c->undo_insn)
       c->stop_after = STOP_SHARED;
   }
 }
@@ -507,6 +515,7 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   c->budget = budget; c->flags = flags; c->until = until; c->retired = 0; c->stop_after = 0;
   c->reason = STOP_BUDGET; c->log_len = 0; c->trap = 0; c->trap_word = 0;
   c->bad_addr = 0; c->bad_type = 0; c->intno = 0; c->mem_op = 0; c->mem_arg = 0;
+  c->undo_insn = 0; c->fenced = 0;
   if (c->sb_state[SB_LEN]) sb_show(c);
   c->fault_addr = 0; c->fault_write = 0; c->undo_size = 0;
   /* SCTLR.A can only change at an MCR, which ends a run (STOP_SCTLR), or between runs */
@@ -530,7 +539,7 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   if (c->retired < budget) {
     /* Unicorn takes the Thumb state from bit 0 of the start address */
     e = uc_emu_start(c->uc, pc | ((cpsr >> 5) & 1), 0xFFFFFFFFull, 0, 0);
-    if (!e && c->reason == STOP_ALIGN) {
+    if (!e && (c->reason == STOP_ALIGN || (c->reason == STOP_MEMORY && c->undo_insn))) {
       /* undo the faulting instruction: it neither retired nor wrote */
       uc_context_restore(c->uc, c->before);
       if (c->undo_size) {
@@ -547,6 +556,7 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   } else if (pc != from) {
     c->reason = STOP_BUDGET;
   }
+  if (c->npatch) cache_unpatch(c);
   if (c->sb_state[SB_LEN]) sb_hide(c);
   out[O_ERR] = e;
   out[O_MEM_OP] = c->mem_op;
@@ -597,8 +607,8 @@ uint32_t pl_layout(uint32_t *dst, uint32_t cap) {
     O_MEM_OP, O_MEM_ARG, O_COUNT,
     STOP_BUDGET, STOP_TRAP, STOP_SHARED, STOP_MMIO, STOP_IRQ, STOP_LOG_FULL, STOP_ERROR, STOP_INTR, STOP_UNTIL, STOP_ALIGN, STOP_SCTLR, STOP_MEMORY,
     TRAP_NONE, TRAP_MPIDR, TRAP_WFE, TRAP_WFI, TRAP_SEV, TRAP_SVC, TRAP_YIELD, TRAP_CP15,
-    MEM_NONE, MEM_BARRIER, MEM_CLEAN_LINE, MEM_CLEAN_ALL, MEM_FULL,
-    SB_ADDR, SB_META, SB_SEQ, SB_PC, SB_DATA, SB_OLD, SB_WORDS, SB_CACHED, SB_CAP,
+    MEM_NONE, MEM_BARRIER, MEM_CLEAN_LINE, MEM_CLEAN_ALL, MEM_FULL, MEM_FENCE,
+    SB_ADDR, SB_META, SB_SEQ, SB_PC, SB_DATA, SB_OLD, SB_GEN, SB_WORDS, SB_CACHED, SB_CAP,
     F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH, F_LOG_REGS, F_ALIGN,
     EV_FETCH, EV_READ, EV_WRITE, EV_REG, NREGS,
   };

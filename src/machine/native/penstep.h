@@ -34,12 +34,18 @@ enum {
   TRAP_CP15 = 7, /* MRC/MCR ACTLR, MCR SCTLR: the coherency state the relaxed model reads */
 };
 /* relaxed memory: why a run stopped with STOP_MEMORY (out[O_MEM_OP]) */
-enum { MEM_NONE = 0, MEM_BARRIER = 1, MEM_CLEAN_LINE = 2, MEM_CLEAN_ALL = 3, MEM_FULL = 4 };
+/* MEM_BARRIER: a DSB (or LDREX/STREX/SWP) waits for the coherent entries; MEM_FENCE: a load after a
+   DMB waits for the entries older than the DMB (the load was undone, it runs again) */
+enum { MEM_NONE = 0, MEM_BARRIER = 1, MEM_CLEAN_LINE = 2, MEM_CLEAN_ALL = 3, MEM_FULL = 4, MEM_FENCE = 5 };
 /* a store buffer entry: SB_WORDS words, TS views them (native.ts StoreBufferView) */
-enum { SB_ADDR = 0, SB_META = 1, SB_SEQ = 2, SB_PC = 3, SB_DATA = 4, SB_OLD = 6, SB_WORDS = 8 };
+/* SB_GEN: how many DMBs the core had passed with stores buffered when it stored (DMB markers) */
+enum { SB_ADDR = 0, SB_META = 1, SB_SEQ = 2, SB_PC = 3, SB_DATA = 4, SB_OLD = 6, SB_GEN = 8, SB_WORDS = 9 };
 #define SB_CACHED 0x100u /* META: a line of a non-coherent core's cache, not a store-buffer slot */
 #define SB_CAP 96
 #define SB_RESERVE 34    /* room an instruction may need (STM of 16, VSTM) before the run stops */
+#define LINE_SIZE 32     /* Cortex-A9 L1 D-cache line */
+#define LINE_CAP 64      /* clean lines a non-coherent core keeps; the oldest is evicted first */
+#define PATCH_CAP 16     /* lines one instruction may read stale (VLDM of 32 doubles spans 9) */
 
 #define F_LOG_FETCH 1u
 #define F_LOG_ACCESS 2u
@@ -57,7 +63,7 @@ enum {
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 7u
+#define PL_ABI_VERSION 8u
 
 typedef struct {
   uint32_t base, size, first_page;
@@ -109,13 +115,27 @@ typedef struct pl_core {
   /* relaxed memory (docs/memory-model.md): stores to shared RAM wait in sb[] */
   int relaxed, noncoherent;
   uint32_t sb[SB_CAP * SB_WORDS];
-  uint32_t sb_state[4];  /* entries, coherent entries (barriers wait for them), stores so far, shown */
+  /* entries, coherent entries (DSB waits for them), stores so far, shown, DMBs passed with stores
+     buffered, stale reads so far and the last one's address and PC (SB_* below) */
+  uint32_t sb_state[8];
   uint32_t mem_op, mem_arg;
+  int fenced;            /* a DMB is between the oldest coherent entry and now: shared loads wait */
+  int undo_insn;         /* the instruction was a load that had to wait: pl_run undoes it */
+  /* a non-coherent core's clean lines (fill order) and, during one instruction, the stale
+     bytes shown in their place (the visible bytes saved) */
+  uint32_t nlines, line_addr[LINE_CAP];
+  uint8_t line_data[LINE_CAP][LINE_SIZE];
+  uint32_t npatch;
+  struct { uint32_t addr; uint8_t saved[LINE_SIZE]; } patch[PATCH_CAP];
 } pl_core;
 #define SB_LEN 0
 #define SB_COHERENT 1
 #define SB_STORES 2
 #define SB_SHOWN 3
+#define SB_DMBS 4
+#define SB_STALE 5
+#define SB_STALE_ADDR 6
+#define SB_STALE_PC 7
 
 static inline pl_region *find(pl_bus *b, uint32_t a) {
   for (int i = 0; i < b->nr; i++)
@@ -153,5 +173,9 @@ int sb_buffer(pl_core *c, pl_region *r, uint32_t off, uint32_t a, uint32_t size,
 void sb_hide(pl_core *c);
 void sb_show(pl_core *c);
 int relaxed_stop(pl_core *c, const uint8_t *p, uint32_t size);
+int fenced_load(pl_core *c, pl_region *r, uint32_t a, uint32_t size);
+void cache_read(pl_core *c, uint32_t a, uint32_t size);
+void cache_wrote(pl_core *c, uint32_t a, uint32_t size, uint64_t value);
+void cache_unpatch(pl_core *c);
 
 #endif

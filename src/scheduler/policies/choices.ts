@@ -2,7 +2,10 @@
  * `choices:C1,C2,...`: follows a prefix of choices (`0`, `1`: run that core;
  * `w1`: end core 1's WFE early; `d1.3`: make core 1's buffered store 3
  * visible, under --memory relaxed), then the non-preemptive default; records
- * every decision point's options so exhaustive search can branch.
+ * every decision point's options so exhaustive search can branch. Under
+ * --memory relaxed every drainable store is an option, and where nothing
+ * else can go on the policy chooses which store becomes visible (the
+ * scheduler's default drain is its default).
  */
 import type { EarlyWakeOracle } from '../early-wake.js';
 import { candidates, isPreemption, nonPreemptiveChoice, type Policy, type SchedulerView, TURN } from '../policy.js';
@@ -25,14 +28,18 @@ export class ChoicePolicy implements Policy {
   get spec(): string {
     return `choices:${this.prefix.join(',')}`;
   }
+  choosesDrains(): boolean {
+    return true;
+  }
   next(v: SchedulerView): Decision {
-    const c = candidates(v);
+    const stuck = v.defaultDrain && `d${v.defaultDrain.core}.${v.defaultDrain.store}`;
+    const c = stuck ? [] : candidates(v);
     const wakes = this.oracle.offers(v).map((w) => `w${w}`);
-    const drains = v.drains.filter((d) => d.offered).map((d) => `d${d.core}.${d.store}`);
+    const drains = v.drains.map((d) => `d${d.core}.${d.store}`);
     const options = [...c.map(String), ...wakes, ...drains];
     // an early wake or an early drain goes against the default like a preemption does
-    const costly = options.filter((o) => o.startsWith('w') || o.startsWith('d') || isPreemption(v, Number(o)));
-    let chosen = String(nonPreemptiveChoice(v));
+    const costly = options.filter((o) => o !== stuck && (o.startsWith('w') || o.startsWith('d') || isPreemption(v, Number(o))));
+    let chosen = stuck || String(nonPreemptiveChoice(v));
     const i = this.points.length;
     if (i < this.prefix.length) {
       const want = this.prefix[i]!;

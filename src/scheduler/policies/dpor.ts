@@ -9,6 +9,11 @@
  *
  * A run whose every option is asleep can only repeat a class already
  * explored: it stops at once (`SleepBlocked`) and is not counted.
+ *
+ * Under --memory relaxed every drainable store is an option too (`d1.3`),
+ * where nothing else can go on the policy chooses which store becomes
+ * visible (the scheduler's default first), and a drain the scheduler forces
+ * (a store buffered DRAIN_AGE steps) is a decision with that one option.
  */
 import type { EarlyWakeOracle } from '../early-wake.js';
 import { conflicts, type Operation, type OperationRecorder } from '../operations.js';
@@ -52,6 +57,20 @@ export class DporPolicy implements Policy {
     return `dpor:${this.prefix.join(',')}`;
   }
 
+  choosesDrains(): boolean {
+    return true;
+  }
+
+  forcedDrain(core: number, store: number): void {
+    this.finish();
+    const token = `d${core}.${store}`;
+    const i = this.points.length;
+    if (i < this.prefix.length && this.prefix[i] !== token) this.diverged = true;
+    const sleep = i >= this.prefix.length ? { ...this.sleep } : undefined;
+    this.points.push({ options: [token], chosen: token, costly: [], ...(sleep ? { sleep } : {}) });
+    this.recorder.beginDrain(core, store);
+  }
+
   /** closes the last decision's operation (the run is over, or the next decision starts) */
   finish(): void {
     const last = this.points[this.points.length - 1];
@@ -71,10 +90,12 @@ export class DporPolicy implements Policy {
     this.finish();
     const last = this.points[this.points.length - 1];
     if (last?.op && !last.op.global && v.spinning.includes(last.op.core)) last.op.poll = true;
-    const c = candidates(v);
+    // where nothing else can go on, a store must become visible: the scheduler's default one unless another is chosen
+    const stuck = v.defaultDrain && `d${v.defaultDrain.core}.${v.defaultDrain.store}`;
+    const c = stuck ? [] : candidates(v);
     const wakes = this.oracle.offers(v).map((w) => `w${w}`);
-    const options = [...c.map(String), ...wakes];
-    const costly = options.filter((o) => o.startsWith('w') || isPreemption(v, Number(o)));
+    const options = [...c.map(String), ...wakes, ...v.drains.map((d) => `d${d.core}.${d.store}`)];
+    const costly = options.filter((o) => o !== stuck && (o.startsWith('w') || o.startsWith('d') || isPreemption(v, Number(o))));
     const i = this.points.length;
     let chosen: string;
     let sleep: Record<string, Operation> | undefined;
@@ -83,17 +104,22 @@ export class DporPolicy implements Policy {
       chosen = want;
       if (!options.includes(want)) {
         this.diverged = true;
-        chosen = String(nonPreemptiveChoice(v));
+        chosen = stuck || String(nonPreemptiveChoice(v));
       }
     } else {
       sleep = { ...this.sleep };
       const awake = (o: string) => !(o in sleep!);
-      const np = String(nonPreemptiveChoice(v));
+      const np = stuck || String(nonPreemptiveChoice(v));
       const pick = awake(np) ? np : options.find((o) => !o.startsWith('w') && awake(o)) ?? wakes[0];
       if (pick === undefined) throw new SleepBlocked();
       chosen = pick;
     }
     this.points.push({ options, chosen, costly, ...(sleep ? { sleep } : {}) });
+    if (chosen.startsWith('d')) {
+      const [core, store] = chosen.slice(1).split('.').map(Number);
+      this.recorder.beginDrain(core!, store!);
+      return { drain: core!, store: store! };
+    }
     const wake = chosen.startsWith('w');
     const core = Number(wake ? chosen.slice(1) : chosen);
     this.recorder.begin(core, wake);

@@ -11,7 +11,15 @@
  * - the highest-priority core worth running runs, to its next visible step;
  * - in exploration (an early-wake oracle given), a decision where an early
  *   WFE wake is offered is a possible change point too: there the wake is
- *   taken and the running core drops, so the woken core can run next.
+ *   taken and the running core drops, so the woken core can run next;
+ * - under --memory relaxed, a decision where a buffered store could overtake
+ *   an older one of its core (a drainable store that is not its core's
+ *   oldest) is a possible change point too: there the newest such store of
+ *   the highest-priority core that has one becomes visible (and the running
+ *   core drops), the reordering a missing DMB allows. Without a change
+ *   point stores drain in the scheduler's default order (program order, as
+ *   late as possible), which already shows the reorderings of late
+ *   visibility (SB, a SEV ahead of its store).
  * With these, a bug of depth DEPTH is found with probability at least
  * 1/(n * K^(DEPTH-1)) per run.
  */
@@ -56,13 +64,27 @@ export class PctPolicy implements Policy {
   next(v: SchedulerView): Decision {
     const c = candidates(v);
     const wakes = this.oracle?.offers(v) ?? [];
-    if (isContended(v) || wakes.length) {
+    const overtake = v.drains.length ? this.overtaking(v) : undefined;
+    if (isContended(v) || wakes.length || overtake) {
       this.contended++;
       const at = this.changes.indexOf(this.contended);
       if (at >= 0 && v.last !== undefined) this.priority[v.last] = at; // below every initial priority
+      if (at >= 0 && overtake) return overtake;
       if (at >= 0 && wakes.length) return { wake: wakes[0]! };
     }
     const core = c.reduce((best, id) => (this.priority[id]! > this.priority[best]! ? id : best), c[0]!);
     return { core, steps: TURN };
+  }
+
+  /** the newest drain that overtakes an older store of its core, of the highest-priority core with one */
+  private overtaking(v: SchedulerView): Decision | undefined {
+    let best: { core: number; store: number } | undefined;
+    const oldest = new Map<number, number>();
+    for (const d of v.drains) if (!oldest.has(d.core)) oldest.set(d.core, d.store); // listed oldest first; the oldest is always drainable
+    for (const d of v.drains) {
+      if (d.store === oldest.get(d.core)) continue; // its core's oldest store: the default order, no reordering
+      if (!best || this.priority[d.core]! > this.priority[best.core]! || (d.core === best.core && d.store > best.store)) best = d;
+    }
+    return best && { drain: best.core, store: best.store };
   }
 }

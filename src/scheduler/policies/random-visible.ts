@@ -1,7 +1,7 @@
 /**
  * `random-visible:SEED`: exploration's random walk. A random core worth
  * running goes to its next visible operation; an offered early WFE wake is
- * taken with probability 1/4, and so is an offered drain (--memory relaxed).
+ * taken with probability 1/4, and so is a drain (--memory relaxed: any drainable store).
  */
 import type { EarlyWakeOracle } from '../early-wake.js';
 import { candidates, type Policy, Rng, type SchedulerView, TURN } from '../policy.js';
@@ -19,7 +19,7 @@ export class RandomVisible implements Policy {
   next(v: SchedulerView): Decision {
     const wakes = this.oracle.offers(v);
     if (wakes.length && this.rng.int(4) === 0) return { wake: wakes[this.rng.int(wakes.length)]! };
-    const drains = v.drains.filter((d) => d.offered);
+    const drains = v.drains;
     if (drains.length && this.rng.int(4) === 0) {
       const d = drains[this.rng.int(drains.length)]!;
       return { drain: d.core, store: d.store };

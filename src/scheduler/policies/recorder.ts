@@ -14,11 +14,19 @@ export class SwitchRecorder implements Policy {
   get spec(): string {
     return this.inner.spec;
   }
+  choosesDrains(v: SchedulerView): boolean {
+    return this.inner.choosesDrains?.(v) ?? false;
+  }
+  forcedDrain(core: number, store: number): void {
+    this.inner.forcedDrain?.(core, store);
+  }
   next(v: SchedulerView): Decision {
     const d = this.inner.next(v);
     const at: Switch['at'] = v.last === undefined ? 'start' : { core: v.last, count: v.retired[v.last]! };
     if ('wake' in d) this.switches.push({ at, then: { wake: d.wake } });
-    else if ('drain' in d) this.switches.push({ at, then: { drain: d.drain, store: d.store } }); // default drains are the scheduler's, never a policy's
+    // every drain a policy makes, the default one where nothing else could go on included: a replay
+    // takes them in the same order (ReplayPolicy.choosesDrains)
+    else if ('drain' in d) this.switches.push({ at, then: { drain: d.drain, store: d.store } });
     else if ('core' in d && d.core !== nonPreemptiveChoice(v)) this.switches.push({ at, then: { core: d.core } });
     return d;
   }

@@ -80,6 +80,22 @@ export class ReplayPolicy implements Policy {
     }
     return { drain: drain.drain, store: drain.store };
   }
+  /** a plain schedule logged the scheduler's own drain too: it happened, the cursor moves past it */
+  forcedDrain(core: number, store: number): void {
+    const d = this.current(true);
+    if (d && 'drain' in d && d.drain === core && d.store === store) this.at++;
+  }
+  /**
+   * Where nothing else can go on, the schedule's own drain or early wake goes
+   * first when it is the next decision (or a switch that fires now): an
+   * exploring policy chose it there instead of the scheduler's default drain.
+   */
+  choosesDrains(v: SchedulerView): boolean {
+    const d = this.current(true);
+    if (!d) return false;
+    if ('drain' in d || 'wake' in d) return true;
+    return 'at' in d && !('core' in d.then) && d.at !== 'start' && v.last === d.at.core && v.retired[d.at.core] === d.at.count;
+  }
   get memory(): 'sc' | 'relaxed' | undefined {
     return this.schedule.memory;
   }
