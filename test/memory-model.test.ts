@@ -1,7 +1,8 @@
 /**
  * --memory relaxed (docs/memory-model.md) on real firmware: litmus tests,
- * a spin-table pen, a hotplug path and a kexec new kernel, each failing only
- * where the architecture allows the failure, with replays that are exact.
+ * a spin-table pen, an SGI announcing a mailbox, a hotplug path and a kexec
+ * new kernel, each failing only where the architecture allows the failure,
+ * with replays that are exact.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,6 +120,43 @@ describe('a spin-table pen (arm64 style)', () => {
     const a = readFileSync(join(dir, 'a'), 'utf8');
     expect(a).toMatch(/ visible core=0 store=\d+ addr=0x\w+ addrSym="cpu_release_addr"/);
     expect(readFileSync(join(dir, 'b'), 'utf8')).toBe(a);
+  });
+});
+
+describe('an SGI announcing a mailbox (gic_raise_softirq)', () => {
+  const sgir = (dmb: boolean) => new RegExp(
+    `^the write to GICD_SGIR at sgir by core 0 went ahead of its store to mailbox at main\\+0x\\w+, not yet visible; a DSB before it forbids this${
+      dmb ? ' \\(the DMB after the store orders the register write, not the SGI it raises\\)' : ''}$`, 'm');
+
+  for (const [name, dmb] of [['sgi-mailbox-dmb', true], ['sgi-mailbox-nobarrier', false]] as const) {
+    it(`${name}: relaxed exhaustive and dpor find the handler reading a stale mailbox, name the SGIR write, replay it exactly; sc passes`, async () => {
+      for (const strategy of ['exhaustive', 'dpor'] as const) {
+        const r = await explore(fw(name), { strategy, out: out(), run: { memory: 'relaxed' } });
+        const f = r.failures.find((x) => x.outcome === 'exit-failure')!;
+        expect(f, strategy).toBeDefined();
+        expect(f.reorderings?.join('\n'), strategy).toMatch(sgir(dmb));
+        const dir = out();
+        for (const t of ['a', 'b']) {
+          const replay = await run(name, { schedule: `replay:${f.replay}`, trace: join(dir, t) });
+          expect(replay.outcome, strategy).toBe('exit-failure');
+          expect(replay.console, strategy).toContain('cpu1: mailbox stale, the SGI came first');
+        }
+        expect(readFileSync(join(dir, 'b'), 'utf8'), strategy).toBe(readFileSync(join(dir, 'a'), 'utf8'));
+        const sc = await explore(fw(name), { strategy, out: out(), run: { memory: 'sc' } });
+        expect(sc.complete, `${strategy} sc`).toBe(true);
+        expect(sc.failures, `${strategy} sc`).toEqual([]);
+      }
+    });
+  }
+
+  it('with the DSB before the SGIR write: passes under both, and dpor covers every class', async () => {
+    for (const memory of ['sc', 'relaxed'] as const) {
+      expect((await exhaustive('sgi-mailbox', memory)).failures, memory).toEqual([]);
+      const dpor = await explore(fw('sgi-mailbox'), { strategy: 'dpor', out: out(), run: { memory } });
+      expect(dpor.complete, memory).toBe(true);
+      expect(dpor.failures, memory).toEqual([]);
+    }
+    expect((await run('sgi-mailbox', { memory: 'relaxed' })).console).toContain('cpu1: mailbox 0x5a5a0001');
   });
 });
 

@@ -100,6 +100,14 @@ export class Bus {
     }
   }
 
+  /** a device address as reports name it: `GICD_SGIR`, or `device register 0x10009000 (uart0)` */
+  deviceRegister(address: number): string {
+    const a = address >>> 0;
+    const m = this.mappings.find((x) => a >= x.base && a < x.base + x.device.size);
+    const name = m?.device.registerName?.(a - m.base);
+    return name ?? `device register 0x${a.toString(16).padStart(8, '0')}${m ? ` (${m.region})` : ''}`;
+  }
+
   regionOf(address: number): HostRam | undefined {
     const a = address >>> 0;
     return this.ram.find((r) => a - r.base < r.size && a >= r.base);

@@ -349,12 +349,15 @@ export class StoreBuffers {
     return undefined;
   }
 
-  /** core `id` sends an event (SEV) or writes a device while stores wait in its buffer */
-  noteAhead(id: number, what: string): void {
+  /**
+   * core `id` sends an event (SEV) or writes a device while stores wait in
+   * its buffer; `dmbOrders` says what a DMB between them would have ordered
+   */
+  noteAhead(id: number, what: string, dmbOrders: string): void {
     const e = this.entries(id).find((x) => !x.cached && !this.onStack(x.address) && !this.noted[id]!.has(x.store));
     if (!e) return;
     this.noted[id]!.add(e.store);
-    const dmb = e.gen !== this.view(id).state[4] ? ' (the DMB after the store orders memory accesses only)' : '';
+    const dmb = e.gen !== this.view(id).state[4] ? ` (the DMB after the store ${dmbOrders})` : '';
     this.note(`${what} by core ${id} went ahead of its store to ${this.m.symbolize(e.address)} at ${this.m.symbolize(e.pc)}, not yet visible; a DSB before it forbids this${dmb}`);
   }
 

@@ -49,7 +49,13 @@ export class TurnRunner {
     m.bus.beforeDeviceAccess = (core, write, address) => {
       this.drainLog(core);
       if (write && this.inRun?.id === core) this.inRun.deviceWrites++;
-      if (write && m.memory.relaxed) m.memory.noteAhead(core, `the write to device register ${hex(address)}`);
+      if (write && m.memory.relaxed) {
+        // the engine has the PC of the accessing instruction in an MMIO callback
+        const reg = m.bus.deviceRegister(address);
+        const effect = reg === 'GICD_SGIR' ? 'the SGI it raises' : 'its effect on the device';
+        const pc = m.cores[core]!.native.readReg(UC.REG_PC);
+        m.memory.noteAhead(core, `the write to ${reg} at ${m.symbolize(pc)}`, `orders the register write, not ${effect}`);
+      }
     };
     m.bus.afterDeviceRead = (core, address, value) => {
       if (this.inRun?.id === core) this.inRun.deviceRead = { address, value };
@@ -296,7 +302,7 @@ export class TurnRunner {
         return false;
       }
       case Trap.Sev:
-        if (m.memory.relaxed) m.memory.noteAhead(core.id, `SEV at ${m.symbolize(core.pc)}`);
+        if (m.memory.relaxed) m.memory.noteAhead(core.id, `SEV at ${m.symbolize(core.pc)}`, 'orders memory accesses only');
         for (const c of m.cores) if (c.live) c.event = true;
         m.emit({ kind: 'sev', step, core: core.id });
         core.retire(size);

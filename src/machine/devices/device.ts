@@ -20,6 +20,8 @@ export interface Device {
   read(core: number, offset: number, size: number): number;
   write(core: number, offset: number, size: number, value: number): void;
   reset(): void;
+  /** the register at `offset` by its name, for reports (absent: reports give the address) */
+  registerName?(offset: number): string | undefined;
 }
 
 /** An access the device does not decode: the run reports it as a fault. */
@@ -60,6 +62,12 @@ export class RegisterMap<D> {
       throw new DeviceError(`${size}-byte ${what} of ${this.name(hit)} (${where}) is not a supported access size`);
     }
     return hit;
+  }
+
+  /** the name of the register at `offset` (undefined: none decodes it) */
+  nameAt(offset: number): string | undefined {
+    const hit = this.byWord.get(offset & ~3);
+    return hit && this.name(hit);
   }
 
   private name(hit: { reg: Register<D>; index: number }): string {

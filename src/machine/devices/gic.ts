@@ -78,6 +78,7 @@ export class Gic {
       read: (core, off, sz) => { gic.lines.fill(-1); return map.read(gic, core, off, sz); },
       write: (core, off, sz, v) => { gic.lines.fill(-1); map.write(gic, core, off, sz, v); },
       reset: () => gic.reset(),
+      registerName: (off) => map.nameAt(off),
     });
     this.distributor = wrap('GIC distributor', 0x1000, DISTRIBUTOR);
     this.cpuInterface = wrap('GIC CPU interface', 0x100, CPU_INTERFACE);
