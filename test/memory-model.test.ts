@@ -158,6 +158,20 @@ describe('an SGI announcing a mailbox (gic_raise_softirq)', () => {
     }
     expect((await run('sgi-mailbox', { memory: 'relaxed' })).console).toContain('cpu1: mailbox 0x5a5a0001');
   });
+
+  it('a note names a GIC register by its register map, another device register by its address and region', () => {
+    const session = new ExploreSession(fw('sgi-mailbox'), { memory: 'relaxed' });
+    try {
+      const bus = session.machine.bus;
+      expect(bus.deviceRegister(0x1e001f00)).toBe('GICD_SGIR');
+      expect(bus.deviceRegister(0x1e001104)).toBe('GICD_ISENABLER1');
+      expect(bus.deviceRegister(0x1e000110)).toBe('GICC_EOIR');
+      expect(bus.deviceRegister(0x1e001ffc)).toBe('device register 0x1e001ffc (gic)'); // no register there
+      expect(bus.deviceRegister(0x10009000)).toBe('device register 0x10009000 (uart0)');
+    } finally {
+      session.dispose();
+    }
+  });
 });
 
 describe('hotplug: leaving the coherency domain (vexpress cpu_enter_lowpower)', () => {
