@@ -153,7 +153,7 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   const spec = o.schedule ?? 'rr';
   const policyOptions = { quantum: o.quantum ?? 1, cores: board.cores };
   // checked before any engine opens; exploration's own policies also need the machine they watch
-  const watches = /^(random-visible|choices):/.test(spec);
+  const watches = /^(random-visible|choices|dpor):/.test(spec);
   const early = watches ? undefined : parsePolicy(spec, policyOptions);
   if (early instanceof ReplayPolicy) checkRecordedFor(early, path, sha, o.force);
   const machine = prepareMachine(image, o);

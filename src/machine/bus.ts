@@ -174,6 +174,14 @@ export class Bus {
     }
   }
 
+  /** whether an access to the RAM word at `address` is a scheduling point */
+  isSharedWord(address: number): boolean {
+    if (!this.isRam(address & ~3, 4)) return false;
+    if (this.native.allShared) return true;
+    const w = this.globalOffset(address & ~3) >>> 2;
+    return (this.native.wordShared[w >>> 3]! & (1 << (w & 7))) !== 0;
+  }
+
   /**
    * Puts back every page written since the last call: the bytes in `pristine`
    * (by page address) or zeros. Only the 16-byte chunks that differ are

@@ -199,8 +199,13 @@ export class NativeBus {
     this.wordShared = new Uint8Array(koffi.view(native().busWordShared(this.ptr), n * 128));
     this.pageDirty = new Uint8Array(koffi.view(native().busPageDirty(this.ptr), n));
   }
+  private everyWordShared = true;
   set allShared(all: boolean) {
+    this.everyWordShared = all;
     native().busSetAllShared(this.ptr, all ? 1 : 0);
+  }
+  get allShared(): boolean {
+    return this.everyWordShared;
   }
   /** changes with every RAM value change and device state change */
   get epoch(): number {
