@@ -21,6 +21,7 @@ import { isContended, type Policy } from '../scheduler/policy.js';
 import { Schedule } from '../scheduler/schedule.js';
 import { boardFor, firmwareSha256, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
 import { report } from '../report/result.js';
+import { CHECKPOINT_STEPS, Checkpoints } from './snapshots.js';
 
 export type RunSpec =
   | { kind: 'random'; seed: number }
@@ -73,6 +74,8 @@ export class ExploreSession {
   readonly shared: [number, number][] = [];
   /** of the ELF: replay files name it */
   readonly sha256: string;
+  /** snapshots forced prefixes go on from (absent under --memory relaxed, whose store buffers they do not hold, or when turned off) */
+  readonly checkpoints: Checkpoints | undefined;
 
   /** `learned`: what another session's probe found (workers take the main session's, not run it again) */
   constructor(readonly path: string, readonly options: RunOptions, learned?: Learned) {
@@ -81,6 +84,8 @@ export class ExploreSession {
     this.sha256 = firmwareSha256(this.image);
     this.machine = prepareMachine(this.image, options);
     this.oracle = earlyWakes(this.machine);
+    const every = options.checkpointSteps ?? CHECKPOINT_STEPS;
+    this.checkpoints = every > 0 && options.memory !== 'relaxed' ? new Checkpoints(this.machine, every) : undefined;
     if (learned) {
       this.shared.push(...learned.shared);
       this.machine.setSharedWords(this.shared);
@@ -167,7 +172,7 @@ export class ExploreSession {
     const switches = new SwitchRecorder(policy);
     const unsubscribe = this.machine.events.subscribe(recorder);
     try {
-      const { result } = runOn(this.machine, switches, this.options);
+      const { result } = this.checkpoints ? this.checkpoints.run(switches, policy, spec.prefix, this.options, recorder) : runOn(this.machine, switches, this.options);
       policy.finish();
       const schedule = new Schedule(switches.switches);
       return { result, decisions: decisionsHash(schedule), schedule: this.replayFile(schedule), dpor: policy.points, diverged: policy.diverged };
@@ -196,7 +201,9 @@ export class ExploreSession {
       }
     }
     const recorder = new SwitchRecorder(inner);
-    const { result } = runOn(this.machine, recorder, this.options);
+    const { result } = choice && this.checkpoints
+      ? this.checkpoints.run(recorder, choice, spec.kind === 'choices' ? spec.prefix : [], this.options)
+      : runOn(this.machine, recorder, this.options);
     const schedule = new Schedule(recorder.switches);
     return {
       result,
@@ -216,6 +223,7 @@ export class ExploreSession {
   }
 
   dispose(): void {
+    this.checkpoints?.dispose();
     this.machine.dispose();
   }
 }

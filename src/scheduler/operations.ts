@@ -161,6 +161,11 @@ export class OperationRecorder implements MachineObserver {
   private heldBefore = 0;
   /** per core: shared words it read since it last slept in WFE */
   private readonly loopWords: Set<number>[];
+  /** mid-operation too: a snapshot between decisions holds the open operation (the relaxed fields stay empty under sc, the only model snapshots hold) */
+  readonly stateFields = [
+    'core', 'reads', 'writes', 'global', 'pendingWake', 'pendingOn', 'distributorWritten', 'relaxed', 'drainOf', 'storesAtBegin',
+    'threads', 'genOf', 'drainedGen', 'waitingFor', 'cleaned', 'heldBefore', 'loopWords',
+  ];
 
   constructor(private readonly machine: Machine, private readonly shared: { has(word: number): boolean }) {
     const n = machine.cores.length;
@@ -397,6 +402,7 @@ export function machineOperations(machine: Machine): OperationRecorder {
     const recorder = new OperationRecorder(machine, { has: (w) => machine.bus.isSharedWord(w) });
     machine.events.subscribe(recorder);
     machine.onReset(() => recorder.reset());
+    machine.holdsState(recorder);
     recorders.set(machine, (r = recorder));
   }
   return r;

@@ -20,6 +20,8 @@ export interface Device {
   read(core: number, offset: number, size: number): number;
   write(core: number, offset: number, size: number, value: number): void;
   reset(): void;
+  /** the fields that are its run state (machine snapshots: state.ts) */
+  readonly stateFields: readonly string[];
 }
 
 /** An access the device does not decode: the run reports it as a fault. */

@@ -89,6 +89,14 @@ export class DporPolicy implements Policy {
     this.recorder.beginDrain(core, store);
   }
 
+  /** go on after `points`, recorded by a run along the same choices (explore/snapshots.ts): all inside this prefix */
+  resumeAt(points: { chosen: string }[]): void {
+    for (const p of points as DporPoint[]) {
+      const { sleep: _asleep, ...inPrefix } = p;
+      this.points.push(inPrefix);
+    }
+  }
+
   /** closes the last decision's operation (the run is over, or the next decision starts) */
   finish(): void {
     const last = this.points[this.points.length - 1];
