@@ -310,6 +310,8 @@ export class Machine implements BoardHost, Stateful {
   reset(): void {
     this.bus.restoreDirtyPages(this.pristine);
     this.bus.native.forgetReaders();
+    // from zero: the machine at a decision is then a function of the choices before it (snapshots compare equal)
+    this.bus.native.setEpochs(0, 0);
     for (const [i, core] of this.cores.entries()) {
       if (core.native.translations.blocks > (this.options.engineBlockBudget ?? ENGINE_BLOCK_BUDGET)) core.reopen(this.bus, this.initial[i]!);
       core.native.restoreContext(this.initial[i]!);
