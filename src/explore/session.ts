@@ -19,6 +19,7 @@ import { ReplayPolicy } from '../scheduler/policies/replay.js';
 import { RoundRobin } from '../scheduler/policies/round-robin.js';
 import { isContended, type Policy } from '../scheduler/policy.js';
 import { Schedule } from '../scheduler/schedule.js';
+import { type BranchStep, RepeatRun, ScheduleTrie } from '../scheduler/trie.js';
 import { boardFor, firmwareSha256, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
 import { report } from '../report/result.js';
 import { CHECKPOINT_STEPS, Checkpoints } from './snapshots.js';
@@ -38,6 +39,10 @@ export interface RunRecord {
   decisions: string;
   /** pct only: contended decisions (and offered early wakes) the run had */
   contended?: number;
+  /** random/pct: the run's branching decisions, for the trie of schedules already run */
+  branches?: BranchStep[];
+  /** pct: stopped as soon as it could only repeat a schedule already run (not counted; `result` is where it stopped) */
+  repeat?: boolean;
   /** exhaustive only: decision points with their options */
   points?: ChoicePoint[];
   diverged?: boolean;
@@ -158,6 +163,12 @@ export class ExploreSession {
   }
 
   private recorder: OperationRecorder | undefined;
+  /** random/pct: the schedules already run, as the driver tells between batches (never this batch's: see trie.ts) */
+  readonly trie = new ScheduleTrie();
+
+  learn(paths: BranchStep[][]): void {
+    for (const p of paths) this.trie.add(p);
+  }
 
   /** a DPOR run: the operation of every decision recorded (only here: it costs an observer per instruction) */
   private runDpor(spec: Extract<RunSpec, { kind: 'dpor' }>): RunRecord {
@@ -190,9 +201,10 @@ export class ExploreSession {
     if (spec.kind === 'dpor') return this.runDpor(spec);
     let inner: Policy;
     let choice: ChoicePolicy | undefined;
+    const walk = spec.kind === 'random' || spec.kind === 'pct' ? this.trie.walk() : undefined;
     switch (spec.kind) {
-      case 'random': inner = new RandomVisible(spec.seed, this.oracle); break;
-      case 'pct': inner = new PctPolicy(spec.depth, spec.seed, this.machine.cores.length, spec.k ?? this.info.contendedPoints, this.oracle); break;
+      case 'random': inner = new RandomVisible(spec.seed, this.oracle, undefined, walk); break;
+      case 'pct': inner = new PctPolicy(spec.depth, spec.seed, this.machine.cores.length, spec.k ?? this.info.contendedPoints, this.oracle, walk); break;
       case 'choices': inner = choice = new ChoicePolicy(spec.prefix, this.oracle); break;
       case 'schedule': {
         const schedule = Schedule.parse(spec.text, 'schedule', this.machine.cores.length);
@@ -201,12 +213,19 @@ export class ExploreSession {
       }
     }
     const recorder = new SwitchRecorder(inner);
-    const { result } = choice && this.checkpoints
-      ? this.checkpoints.run(recorder, choice, spec.kind === 'choices' ? spec.prefix : [], this.options)
-      : runOn(this.machine, recorder, this.options);
+    let result: RunResult;
+    try {
+      ({ result } = choice && this.checkpoints
+        ? this.checkpoints.run(recorder, choice, spec.kind === 'choices' ? spec.prefix : [], this.options)
+        : runOn(this.machine, recorder, this.options));
+    } catch (e) {
+      if (!(e instanceof RepeatRun)) throw e;
+      return { result: report(this.machine, 'running', 0, inner.spec, 1), schedule: '', decisions: '', repeat: true };
+    }
     const schedule = new Schedule(recorder.switches);
     return {
       result,
+      ...(walk ? { branches: walk.path } : {}),
       decisions: decisionsHash(schedule),
       ...(inner instanceof PctPolicy ? { contended: inner.contended } : {}),
       schedule: this.replayFile(schedule),

@@ -6,7 +6,9 @@
  *   np                    non-preemptive
  *   pct:DEPTH:SEED[:K]    PCT over K contended decisions (default 200)
  *   replay:FILE           a schedule file's decisions, then its `then` policy
- *   random-visible:SEED   exploration's random walk (with early WFE wakes)
+ *   random-visible:SEED[:I=C,...]
+ *                         exploration's random walk (with early WFE wakes); decision I
+ *                         took option C instead of the draw (it avoided schedules already run)
  *   choices:C1,C2,...     exploration's forced prefix, then np
  *   dpor:C1,C2,...[:sleep=OPT@OP;...]
  *                         a DPOR run: the forced prefix, then np avoiding the
@@ -73,9 +75,16 @@ export function parsePolicy(spec: string, o: PolicyOptions): Policy {
       const schedule = Schedule.load(file, o.cores);
       return new ReplayPolicy(schedule, file, parsePolicy(schedule.then, o));
     }
-    case 'random-visible':
-      if (args.length !== 1) throw bad('expected random-visible:SEED');
-      return new RandomVisible(int(args[0], 'SEED'), oracle());
+    case 'random-visible': {
+      if (args.length !== 1 && args.length !== 2) throw bad('expected random-visible:SEED or random-visible:SEED:I=C,...');
+      const overrides = new Map<number, string>();
+      for (const o of args[1] ? args[1].split(',') : []) {
+        const m = /^(\d+)=(w?\d+|d\d+\.\d+)$/.exec(o);
+        if (!m) throw bad(`'${o}' is not DECISION=OPTION`);
+        overrides.set(Number(m[1]), m[2]!);
+      }
+      return new RandomVisible(int(args[0], 'SEED'), oracle(), overrides);
+    }
     case 'choices': {
       const list = args.join(':');
       const prefix = list === '' ? [] : list.split(',');
