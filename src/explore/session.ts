@@ -183,7 +183,7 @@ export class ExploreSession {
     const switches = new SwitchRecorder(policy);
     const unsubscribe = this.machine.events.subscribe(recorder);
     try {
-      const { result } = this.checkpoints ? this.checkpoints.run(switches, policy, spec.prefix, this.options, recorder) : runOn(this.machine, switches, this.options);
+      const { result } = this.checkpoints ? this.checkpoints.run(switches, policy, spec.prefix, this.options, true, recorder) : runOn(this.machine, switches, this.options);
       policy.finish();
       const schedule = new Schedule(switches.switches);
       return { result, decisions: decisionsHash(schedule), schedule: this.replayFile(schedule), dpor: policy.points, diverged: policy.diverged };
@@ -216,7 +216,7 @@ export class ExploreSession {
     let result: RunResult;
     try {
       ({ result } = choice && this.checkpoints
-        ? this.checkpoints.run(recorder, choice, spec.kind === 'choices' ? spec.prefix : [], this.options)
+        ? this.checkpoints.run(recorder, choice, spec.kind === 'choices' ? spec.prefix : [], this.options, false)
         : runOn(this.machine, recorder, this.options));
     } catch (e) {
       if (!(e instanceof RepeatRun)) throw e;

@@ -10,9 +10,20 @@
  * The machine is deterministic, so the state at decision d depends only on
  * the choices before it: a checkpoint whose choices are a prefix of the new
  * run's forced prefix is exactly where running from reset would arrive
- * (test/snapshots.test.ts compares both ways). Runs take a checkpoint every
- * `every` steps; the cache keeps the most recently used `cap` of them.
- * Whether a run resumed is invisible in its result, schedule and record.
+ * (test/snapshots.test.ts compares both ways). Whether a run resumed is
+ * invisible in its result, schedule and record.
+ *
+ * Where checkpoints are taken (figures in docs/exploration.md): a snapshot
+ * costs about as much as 200 steps and a restore about as much as a reset,
+ * so a checkpoint pays when it saves a few hundred steps of replay at least
+ * once. Every run takes one where its forced prefix makes its last choice
+ * (the next runs of both searches branch there or later along this path),
+ * unless that is within BREAK_EVEN steps of where it started. DPOR runs also
+ * take one every `every` steps past the prefix, where DPOR's later
+ * backtracking lands; exhaustive search branches from every decision of a
+ * frame in order, so the prefix checkpoints already walk along it, and
+ * periodic ones cost more than they save there. The cache keeps the most
+ * recently used `cap`.
  */
 import type { Machine, MachineSnapshot } from '../machine/machine.js';
 import { disposeSnapshot } from '../machine/machine.js';
@@ -43,8 +54,10 @@ interface Checkpoint {
   used: number;
 }
 
-/** steps between checkpoints when not told: about where restoring starts to pay (BENCHMARKS.md, snapshots) */
-export const CHECKPOINT_STEPS = 1000;
+/** steps between DPOR's checkpoints past the prefix when not told (measured: 1000 took too many that were never used) */
+export const CHECKPOINT_STEPS = 4000;
+/** steps of replay a checkpoint must save to be worth taking (a snapshot costs about 200 steps' time) */
+const BREAK_EVEN = 400;
 
 export class Checkpoints {
   private readonly list: Checkpoint[] = [];
@@ -53,7 +66,7 @@ export class Checkpoints {
   resumed = 0;
   skippedSteps = 0;
 
-  constructor(private readonly machine: Machine, readonly every = CHECKPOINT_STEPS, readonly cap = Number(process.env.CAP ?? 48), readonly periodic = process.env.PERIODIC !== '0') {}
+  constructor(private readonly machine: Machine, readonly every = CHECKPOINT_STEPS, readonly cap = 48) {}
 
   /** the deepest checkpoint taken along `prefix` (at most at its end) */
   private find(prefix: string[]): Checkpoint | undefined {
@@ -83,7 +96,7 @@ export class Checkpoints {
    * the deepest checkpoint on it, else from reset; takes new checkpoints as
    * it goes. `held`: the caller's observer whose state is part of the run.
    */
-  run(switches: SwitchRecorder, inner: Resumable, prefix: string[], o: RunOptions, held?: Stateful): { result: RunResult } {
+  run(switches: SwitchRecorder, inner: Resumable, prefix: string[], o: RunOptions, periodic: boolean, held?: Stateful): { result: RunResult } {
     const from = this.find(prefix);
     if (from) {
       from.used = ++this.tick;
@@ -100,10 +113,10 @@ export class Checkpoints {
       ...(from ? { resume: from.loop } : {}),
       atDecision: (d, steps, save) => {
         // where the prefix's last choice is made: the next runs branch there or later, along this path
-        const branching = d === prefix.length - 1 && d > start;
+        const branching = d === prefix.length - 1 && d > start && steps - last >= BREAK_EVEN;
         // past the prefix, new ground: later runs branch anywhere on it
-        const periodic = this.periodic && d >= prefix.length && steps - last >= this.every;
-        if (!(branching || periodic) || d === 0) return;
+        const onward = periodic && d >= prefix.length && steps - last >= this.every;
+        if (!(branching || onward) || d === 0) return;
         last = steps;
         this.add({
           choices: inner.points.map((p) => p.chosen), steps, machine: this.machine.snapshot(), loop: save(),
