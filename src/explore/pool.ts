@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../run.js';
-import type { BranchStep } from '../scheduler/trie.js';
+import type { LearnedPath } from '../scheduler/trie.js';
 import { ExploreSession, type Learned, type RunRecord, type RunSpec, type SessionInfo } from './session.js';
 
 /** compiled (dist/): the worker's JavaScript; from source (tsx, vitest): a loader that registers tsx first */
@@ -14,7 +14,7 @@ export interface Executor {
   readonly info: SessionInfo;
   run(specs: RunSpec[]): Promise<RunRecord[]>;
   /** schedules run in earlier batches (random/pct avoid them), told to every session before the next batch */
-  learn(paths: BranchStep[][]): void;
+  learn(paths: LearnedPath[]): void;
   close(): Promise<void>;
 }
 
@@ -26,7 +26,7 @@ export class LocalExecutor implements Executor {
   async run(specs: RunSpec[]): Promise<RunRecord[]> {
     return specs.map((s) => this.session.run(s));
   }
-  learn(paths: BranchStep[][]): void {
+  learn(paths: LearnedPath[]): void {
     this.session.learn(paths);
   }
   async close(): Promise<void> {}
@@ -76,7 +76,7 @@ export class WorkerPool implements Executor {
     });
   }
 
-  learn(paths: BranchStep[][]): void {
+  learn(paths: LearnedPath[]): void {
     // a worker handles its messages in order: it knows these before its next run
     if (paths.length) for (const w of this.workers) w.postMessage({ type: 'learn', paths });
   }

@@ -21,7 +21,7 @@
  * row as --runs (at least 64) brought nothing new.
  */
 import { PctPolicy } from '../scheduler/policies/pct.js';
-import { decodePath, encodePath, ScheduleTrie } from '../scheduler/trie.js';
+import { decodePath, encodePath, type LearnedPath, ScheduleTrie } from '../scheduler/trie.js';
 import type { Executor } from './pool.js';
 import type { RunRecord, RunSpec } from './session.js';
 import type { ExploreState } from './state.js';
@@ -58,7 +58,7 @@ export async function sample(exec: Executor, state: ExploreState, o: SamplingOpt
   // what earlier batches ran (a resumed exploration's too): every session knows it before the next batch
   const trie = new ScheduleTrie();
   const known = state.branches.map(decodePath);
-  for (const p of known) trie.add(p);
+  for (const k of known) trie.add(k.path, k.cut);
   exec.learn(known);
   while (state.schedules < target) {
     if (await o.stop?.()) return undefined;
@@ -85,7 +85,7 @@ export async function sample(exec: Executor, state: ExploreState, o: SamplingOpt
     }
     state.next = i;
     const records = await exec.run(specs);
-    const learned = [];
+    const learned: LearnedPath[] = [];
     for (const [j, r] of records.entries()) {
       if (r.repeat) {
         // stopped as soon as it could only repeat a schedule already run
@@ -96,9 +96,9 @@ export async function sample(exec: Executor, state: ExploreState, o: SamplingOpt
       state.idle = o.tally(r, String(idx[j]! + 1), [idx[j]!]) ? 0 : state.idle! + 1;
       if (r.contended !== undefined && r.contended > (state.k ?? o.k)) state.k = r.contended;
       if (r.branches) {
-        learned.push(r.branches);
-        trie.add(r.branches);
-        state.branches.push(encodePath(r.branches));
+        learned.push({ path: r.branches });
+        const { taken, whole } = trie.add(r.branches);
+        state.branches.push(encodePath(r.branches.slice(0, taken), !whole));
       }
     }
     exec.learn(learned);

@@ -19,7 +19,7 @@ import { ReplayPolicy } from '../scheduler/policies/replay.js';
 import { RoundRobin } from '../scheduler/policies/round-robin.js';
 import { isContended, type Policy } from '../scheduler/policy.js';
 import { Schedule } from '../scheduler/schedule.js';
-import { type BranchStep, RepeatRun, ScheduleTrie } from '../scheduler/trie.js';
+import { type BranchStep, type LearnedPath, RepeatRun, ScheduleTrie } from '../scheduler/trie.js';
 import { boardFor, firmwareSha256, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
 import { report } from '../report/result.js';
 import { CHECKPOINT_STEPS, Checkpoints } from './snapshots.js';
@@ -166,8 +166,8 @@ export class ExploreSession {
   /** random/pct: the schedules already run, as the driver tells between batches (never this batch's: see trie.ts) */
   readonly trie = new ScheduleTrie();
 
-  learn(paths: BranchStep[][]): void {
-    for (const p of paths) this.trie.add(p);
+  learn(paths: LearnedPath[]): void {
+    for (const p of paths) this.trie.add(p.path, p.cut);
   }
 
   /** a DPOR run: the operation of every decision recorded (only here: it costs an observer per instruction) */

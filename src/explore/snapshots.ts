@@ -113,7 +113,7 @@ export class Checkpoints {
       ...(from ? { resume: from.loop } : {}),
       atDecision: (d, steps, save) => {
         // where the prefix's last choice is made: the next runs branch there or later, along this path
-        const branching = d === prefix.length - 1 && d > start && steps - last >= BREAK_EVEN;
+        const branching = d === prefix.length - 1 && d > start && steps - last >= Math.min(BREAK_EVEN, this.every);
         // past the prefix, new ground: later runs branch anywhere on it
         const onward = periodic && d >= prefix.length && steps - last >= this.every;
         if (!(branching || onward) || d === 0) return;

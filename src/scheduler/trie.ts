@@ -33,6 +33,12 @@ export class RepeatRun extends Error {
   }
 }
 
+/** a run's branching decisions as sessions learn them; `cut`: a prefix only (see ScheduleTrie.add) */
+export interface LearnedPath {
+  path: BranchStep[];
+  cut?: boolean;
+}
+
 /** one branching decision of a run: what it chose, its options, and (PCT) the policy's state on arrival */
 export interface BranchStep {
   chosen: string;
@@ -41,12 +47,18 @@ export interface BranchStep {
 }
 
 class TrieNode {
+  /** the option each child is reached by, in order (shared between nodes with the same options) */
   options: string[] | undefined;
-  readonly children = new Map<string, TrieNode>();
+  children: (TrieNode | undefined)[] | undefined;
   done = false;
   states: Set<string> | undefined;
   /** PCT: ranking -> depth at which a run that arrived with it and changed nothing more ended */
   quiet: Map<string, number> | undefined;
+
+  child(option: string): TrieNode | undefined {
+    const i = this.options?.indexOf(option) ?? -1;
+    return i < 0 ? undefined : this.children?.[i];
+  }
 }
 
 /** a PCT state's ranking and its next change point (Infinity: none) */
@@ -55,34 +67,70 @@ function splitState(state: string): [string, number] {
   return [ranking!, changes ? Math.min(...changes.split('.').map(Number)) : Infinity];
 }
 
+/**
+ * Nodes the trie holds at most: a random run of the kexec firmware has some
+ * 600 branching decisions, each a node once its path leaves the tree, and a
+ * node costs about 450 bytes (the driver and each session keep a trie): 3000
+ * such runs would take hundreds of MB. Past the bound, paths are followed
+ * as far as nodes exist and no further (their ends are not marked done): a
+ * repeat the trie no longer sees is still caught by the tally. Which nodes
+ * exist depends only on the order runs were added, so every session agrees.
+ */
+export const TRIE_NODES = 20_000;
+
 export class ScheduleTrie {
   private readonly root = new TrieNode();
+  private nodes = 1;
+  private readonly interned = new Map<string, string[]>();
   /** runs added */
   runs = 0;
 
-  /** a run's branching decisions, as it ran them */
-  add(path: BranchStep[]): void {
+  constructor(private readonly limit = TRIE_NODES) {}
+
+  /**
+   * A run's branching decisions, as it ran them (`cut`: only a prefix of
+   * them, as `add` kept it before). Returns how many steps the trie took in
+   * and whether it took the whole run: keeping that prefix, marked cut when
+   * not whole, and adding it again rebuilds the same trie.
+   */
+  add(path: BranchStep[], cut = false): { taken: number; whole: boolean } {
     this.runs++;
     let node = this.root;
     const nodes = [node];
+    let taken = 0;
     for (const s of path) {
-      node.options ??= s.options;
-      if (s.state !== undefined) {
-        (node.states ??= new Set()).add(s.state);
-        const [ranking, next] = splitState(s.state);
-        if (next > path.length) (node.quiet ??= new Map()).set(ranking, path.length);
+      if (!node.options) {
+        const key = s.options.join('|');
+        let opts = this.interned.get(key);
+        if (!opts) this.interned.set(key, (opts = s.options));
+        node.options = opts;
+        node.children = new Array<TrieNode | undefined>(opts.length);
       }
-      let child = node.children.get(s.chosen);
-      if (!child) node.children.set(s.chosen, (child = new TrieNode()));
+      if (s.state !== undefined) (node.states ??= new Set()).add(s.state);
+      taken++;
+      const i = node.options.indexOf(s.chosen);
+      let child = i < 0 ? undefined : node.children![i];
+      if (!child) {
+        if (this.nodes >= this.limit || i < 0) return { taken, whole: false };
+        node.children![i] = child = new TrieNode();
+        this.nodes++;
+      }
       node = child;
       nodes.push(node);
     }
+    if (cut) return { taken, whole: false };
+    path.forEach((s, k) => {
+      if (s.state === undefined) return;
+      const [ranking, next] = splitState(s.state);
+      if (next > path.length) (nodes[k]!.quiet ??= new Map()).set(ranking, path.length);
+    });
     node.done = true; // nothing branches after the last branching decision: this schedule has run
     for (let i = nodes.length - 2; i >= 0; i--) {
       const n = nodes[i]!;
-      if (n.done || !n.options!.every((o) => n.children.get(o)?.done)) break;
+      if (n.done || !n.options!.every((o) => n.child(o)?.done)) break;
       n.done = true;
     }
+    return { taken, whole: true };
   }
 
   /** every schedule has run */
@@ -108,7 +156,7 @@ export class TrieWalk {
   /** the options here whose schedules have not all run */
   fresh(options: string[]): string[] {
     const n = this.node;
-    return n ? options.filter((o) => !n.children.get(o)?.done) : options;
+    return n ? options.filter((o) => !n.child(o)?.done) : options;
   }
 
   /** a run arriving here (with this PCT state) can only repeat one already run */
@@ -123,19 +171,21 @@ export class TrieWalk {
 
   take(chosen: string, options: string[], state?: string): void {
     this.path.push({ chosen, options, ...(state !== undefined ? { state } : {}) });
-    this.node = this.node?.children.get(chosen);
+    this.node = this.node?.child(chosen);
   }
 }
 
-/** a path as text (the resume state keeps them): `chosen/opt|opt[/state]`, space separated */
-export function encodePath(path: BranchStep[]): string {
-  return path.map((s) => `${s.chosen}/${s.options.join('|')}${s.state !== undefined ? `/${s.state}` : ''}`).join(' ');
+/** a path as text (the resume state keeps them): `chosen/opt|opt[/state]`, space separated; `cut`: a leading `!` */
+export function encodePath(path: BranchStep[], cut = false): string {
+  return (cut ? '!' : '') + path.map((s) => `${s.chosen}/${s.options.join('|')}${s.state !== undefined ? `/${s.state}` : ''}`).join(' ');
 }
 
-export function decodePath(text: string): BranchStep[] {
-  if (text === '') return [];
-  return text.split(' ').map((t) => {
+export function decodePath(text: string): { path: BranchStep[]; cut: boolean } {
+  const cut = text.startsWith('!');
+  const body = cut ? text.slice(1) : text;
+  if (body === '') return { path: [], cut };
+  return { cut, path: body.split(' ').map((t) => {
     const [chosen, options, state] = t.split('/');
     return { chosen: chosen!, options: options!.split('|'), ...(state !== undefined ? { state } : {}) };
-  });
+  }) };
 }

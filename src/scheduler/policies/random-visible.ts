@@ -55,8 +55,8 @@ export class RandomVisible implements Policy {
     const drains = v.drains;
     const c = candidates(v);
     const drawn = this.draw(c, wakes, drains);
+    if (c.length + wakes.length + drains.length < 2) return drawn;
     const options = [...c.map(String), ...wakes.map((w) => `w${w}`), ...drains.map((d) => `d${d.core}.${d.store}`)];
-    if (options.length < 2) return drawn;
     let chosen = this.overrides.get(v.decisions) ?? optionOf(drawn);
     const fresh = this.walk?.fresh(options);
     if (fresh && fresh.length > 0 && !fresh.includes(chosen)) {
