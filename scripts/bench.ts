@@ -5,7 +5,8 @@
  *   2. steps/s of `run` on the SGI ping-pong and the kexec hand-over
  *   3. schedules/s of exploration for each kexec variant, one job and two;
  *      peak RSS over a long exploration (PENLAB_BENCH_MEMORY_RUNS, default
- *      20,000 schedules; 100,000 is the target's count), one job and two
+ *      20,000 schedules; 100,000 is the target's count), one job and two;
+ *      dpor and exhaustive with machine-snapshot checkpoints off and on
  *   4. wall time of one run against QEMU on the same ELF (the checkout's CLI: src/ through tsx)
  *   5. a 10 M-instruction trace (bench-loop, gzip): time and peak RSS of the
  *      writer, and of `trace diff` of it against itself, each in a child
@@ -136,6 +137,36 @@ for (const name of ['lost-wakeup', 'release-order', 'busy-wait', 'deadlock']) {
     const target = jobs === 1 ? 'target 300 MiB' : `target 2 x 1 job = ${(2 * single).toFixed(0)} MiB`;
     say(`explore kexec-notify-ack random, ${m.schedules} schedules, ${jobs} job${jobs > 1 ? 's' : ''}: peak RSS; quarter peaks; at 100,000`,
       `${peak.toFixed(0)} MiB (${target}); ${m.quarterPeaksMiB.join('/')} MiB; ${runs >= 100_000 ? 'measured' : `${at100k.toFixed(0)} MiB extrapolated from quarters 2-4`} (${m.secs.toFixed(0)} s)`);
+  }
+}
+
+// 3e. machine snapshots: the searches' schedules per CPU second with checkpoints off (every run from reset) and on,
+// each after a warm-up search on its own session (the first search of a session pays for its engines' translations)
+{
+  const { ExploreSession } = await import('../src/explore/session.js');
+  const { LocalExecutor } = await import('../src/explore/pool.js');
+  const { dpor, freshDpor } = await import('../src/explore/dpor.js');
+  const { exhaustive } = await import('../src/explore/exhaustive.js');
+  const { freshState } = await import('../src/explore/state.js');
+  for (const strategy of ['dpor', 'exhaustive'] as const) {
+    const rate: Record<string, number[]> = {};
+    const sessions = [0, 4000].map((checkpointSteps) => new ExploreSession(fw('kexec-notify-ack'), { checkpointSteps }));
+    const search = async (s: (typeof sessions)[number]) => {
+      let n = 0;
+      const tally = () => { n++; return true; };
+      const exec = new LocalExecutor(s);
+      const cpu0 = process.cpuUsage();
+      if (strategy === 'dpor') await dpor(exec, freshDpor(), { cap: 100_000, cores: 2, tally, schedules: () => n, save: () => {} });
+      else await exhaustive(exec, freshState('bench', ''), { bound: 2, cap: 3000, shard: 0, shards: 1, tally, save: () => {} });
+      const cpu = process.cpuUsage(cpu0);
+      return n / ((cpu.user + cpu.system) / 1e6);
+    };
+    for (const s of sessions) await search(s);
+    for (let rep = 0; rep < 3; rep++) for (const s of sessions) (rate[String(s.checkpoints ? 'on' : 'off')] ??= []).push(await search(s));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    const [off, on] = [median(rate.off!), median(rate.on!)];
+    say(`explore kexec-notify-ack ${strategy}: schedules per CPU s, from reset / checkpoints`, `${off.toFixed(0)} / ${on.toFixed(0)} (${(on / off).toFixed(2)}x)`);
+    for (const s of sessions) s.dispose();
   }
 }
 

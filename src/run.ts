@@ -13,7 +13,7 @@ import { MEMORY_MODELS, type MemoryModel } from './machine/memory.js';
 import { attachChecks, type CheckOptions } from './checks/checks.js';
 import { parsePolicy } from './scheduler/parse.js';
 import type { Policy } from './scheduler/policy.js';
-import { schedule as runScheduler } from './scheduler/scheduler.js';
+import { type LoopHooks, schedule as runScheduler } from './scheduler/scheduler.js';
 import type { Schedule } from './scheduler/schedule.js';
 import { initDisassembler } from './disasm.js';
 import { report, type RunResult } from './report/result.js';
@@ -36,6 +36,8 @@ export interface RunOptions extends CheckOptions {
   dramSize?: number;
   /** reopen an engine at a reset once it generated this many translation blocks (memory bound; results never depend on it) */
   engineBlockBudget?: number;
+  /** exploration: steps between machine snapshots that forced prefixes go on from (0: always run from reset; explore/snapshots.ts) */
+  checkpointSteps?: number;
   /** virtual clock rate: cycles (instructions retired machine-wide) per virtual second */
   clockHz?: number;
   /** an undefined instruction, BKPT or alignment fault ends the run as a fault instead of entering the vector */
@@ -106,25 +108,28 @@ export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machin
   return machine;
 }
 
-/** Runs the loaded machine from reset under `policy`. */
-export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}): { result: RunResult; schedule: () => Schedule } {
-  const ran = runScheduled(machine, policy, o);
+/**
+ * Runs the loaded machine from reset under `policy`; with `hooks.resume`, on
+ * from a snapshot the caller restored instead (explore/snapshots.ts).
+ */
+export function runOn(machine: Machine, policy: Policy, o: RunOptions = {}, hooks: LoopHooks = {}): { result: RunResult; schedule: () => Schedule } {
+  const ran = runScheduled(machine, policy, o, hooks);
   return { result: ran.report(), schedule: ran.schedule };
 }
 
 /** runOn, with the report made when the caller asks for it (after loading the disassembler, if the run needs it) */
-function runScheduled(machine: Machine, policy: Policy, o: RunOptions): { report: () => RunResult; schedule: () => Schedule } {
+function runScheduled(machine: Machine, policy: Policy, o: RunOptions, hooks: LoopHooks = {}): { report: () => RunResult; schedule: () => Schedule } {
   // a replay file says which model its decisions were taken under
   if (policy.memory && o.memory && policy.memory !== o.memory) {
     throw new InputError(`--memory ${o.memory}: the schedule ${policy.spec} was recorded under --memory ${policy.memory}`);
   }
   machine.memoryModel = policy.memory ?? o.memory ?? 'sc';
-  machine.reset();
+  if (!hooks.resume) machine.reset();
   // a replay file made by exploration names the words it switched at
   if (policy.shared) machine.setSharedWords(policy.shared);
   const maxSteps = o.maxSteps ?? DEFAULT_MAX_STEPS;
   const deadline = o.timeout === undefined ? undefined : Date.now() + o.timeout * 1000;
-  const { verdict, schedule, switches } = runScheduler(machine, policy, maxSteps, deadline);
+  const { verdict, schedule, switches } = runScheduler(machine, policy, maxSteps, deadline, hooks);
   return { report: () => report(machine, verdict, switches, policy.spec, o.quantum ?? 1, o.timeout), schedule };
 }
 
@@ -153,7 +158,7 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   const spec = o.schedule ?? 'rr';
   const policyOptions = { quantum: o.quantum ?? 1, cores: board.cores };
   // checked before any engine opens; exploration's own policies also need the machine they watch
-  const watches = /^(random-visible|choices):/.test(spec);
+  const watches = /^(random-visible|choices|dpor):/.test(spec);
   const early = watches ? undefined : parsePolicy(spec, policyOptions);
   if (early instanceof ReplayPolicy) checkRecordedFor(early, path, sha, o.force);
   const machine = prepareMachine(image, o);

@@ -126,6 +126,7 @@ async function dporClasses(session: ExploreSession, classify: Classifier = class
       if (!r.blocked) keys.push(c.key());
       return r;
     }),
+    learn: () => {},
     close: async () => {},
   };
   let n = 0;

@@ -24,7 +24,7 @@ describe('the C/TypeScript stepper interface', () => {
     const want = expectedLayout();
     const serve = (v: number[]) => (dst: Uint32Array) => { dst.set(v); return v.length; };
     expect(() => checkLayout('lib.so', serve(want))).not.toThrow();
-    expect(() => checkLayout('lib.so', serve([1, ...want.slice(1)]))).toThrow(/lib\.so speaks stepper ABI 1, this penlab needs 8/);
+    expect(() => checkLayout('lib.so', serve([1, ...want.slice(1)]))).toThrow(/lib\.so speaks stepper ABI 1, this penlab needs 9/);
     const moved = [...want];
     moved[1 + Out.SeenWrites] = 42;
     expect(() => checkLayout('lib.so', serve(moved))).toThrow(/differs from native\.ts at entry 19/);
@@ -33,7 +33,7 @@ describe('the C/TypeScript stepper interface', () => {
 });
 
 describe('every policy spec parses back into a policy that decides the same way', () => {
-  const specs = ['rr', 'random:7', 'np', 'pct:2:5', 'pct:3:9:40', 'random-visible:11', 'choices:1,0,1'];
+  const specs = ['rr', 'random:7', 'np', 'pct:2:5', 'pct:3:9:40', 'random-visible:11', 'random-visible:11:3=1,5=0', 'choices:1,0,1', 'dpor:', 'dpor:1,0,1', 'dpor:0,1:sleep=0@0r4096w8192.16385g;w1@1rw2097169'];
   for (const spec of specs) {
     it(spec, () => {
       const board = vexpressA9();
@@ -60,6 +60,10 @@ describe('every policy spec parses back into a policy that decides the same way'
     expect(() => parsePolicy('pct:2:5:0', o)).toThrow(/K must be at least 1/);
     expect(() => parsePolicy('choices:0,7', o)).toThrow(/choice '7' is not a core/);
     expect(() => parsePolicy('random-visible:3', o)).toThrow(/needs the machine/);
+    expect(() => parsePolicy('random-visible:3:x=1', o)).toThrow(/'x=1' is not DECISION=OPTION/);
+    expect(() => parsePolicy('dpor:0,9', o)).toThrow(/choice '9' is not a core/);
+    expect(() => parsePolicy('dpor:0:sleep=1@x', o)).toThrow(/sleep entry '1@x'/);
+    expect(() => parsePolicy('dpor:0:wake', o)).toThrow(/expected dpor:/);
   });
 });
 

@@ -7,8 +7,15 @@ class Pages<A extends Uint8Array | Uint32Array> {
   private pages = new Map<number, A>();
   private lastPage = -1;
   private last: A | undefined;
+  readonly stateFields = ['pages'];
 
   constructor(private readonly make: () => A) {}
+
+  /** the page cache pointed into the pages a restore replaced */
+  restored(): void {
+    this.lastPage = -1;
+    this.last = undefined;
+  }
 
   get(p: number, create: boolean): A | undefined {
     if (p === this.lastPage) return this.last;
@@ -35,6 +42,7 @@ class Pages<A extends Uint8Array | Uint32Array> {
 export class AddressSet {
   private readonly pages = new Pages(() => new Uint8Array(4096));
   size = 0;
+  readonly stateFields = ['pages', 'size'];
 
   /** tags [address, address+length); returns whether any byte was new */
   add(address: number, length: number, tag = 1): boolean {
@@ -80,6 +88,7 @@ export class AddressSet {
 /** A number per RAM word (0 reads as absent). */
 export class WordMap {
   private readonly pages = new Pages(() => new Uint32Array(1024));
+  readonly stateFields = ['pages'];
 
   set(address: number, value: number): void {
     this.pages.get(address >>> 12, true)![(address & 0xfff) >>> 2] = value;
@@ -98,6 +107,7 @@ export class WordMap {
 /** A number per halfword of RAM (an instruction's first bytes, ARM or Thumb); 0 reads as absent and is not stored. */
 export class HalfwordMap {
   private readonly pages = new Pages(() => new Uint32Array(2048));
+  readonly stateFields = ['pages'];
 
   set(address: number, value: number): void {
     const page = this.pages.get(address >>> 12, value !== 0);

@@ -36,4 +36,5 @@ export function attachChecks(machine: Machine, o: CheckOptions): void {
   machine.events.subscribe(clobber);
   machine.events.subscribe(staleCode);
   machine.onReset(() => { clobber.reset(); staleCode.reset(); });
+  machine.holdsState(clobber, staleCode);
 }

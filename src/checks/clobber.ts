@@ -24,6 +24,7 @@ export class ClobberDetector implements MachineObserver {
   private readonly code: HalfwordMap[];
   private readonly inSafe: boolean[];
   private readonly lastPc: number[];
+  readonly stateFields = ['fetched', 'code', 'inSafe', 'lastPc'];
 
   constructor(private readonly machine: Machine, private readonly safe: (a: number) => boolean) {
     const n = machine.cores.length;

@@ -20,6 +20,7 @@ export class StaleCodeDetector implements MachineObserver {
   /** where each written word was last written from (the writer's PC) */
   private readonly writtenBy = new WordMap();
   private readonly syncAfter: boolean[];
+  readonly stateFields = ['written', 'lastPc', 'reported', 'writtenBy', 'syncAfter'];
 
   constructor(private readonly machine: Machine, private readonly strict: boolean) {
     const n = machine.cores.length;

@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { RunOptions } from '../run.js';
+import type { LearnedPath } from '../scheduler/trie.js';
 import { ExploreSession, type Learned, type RunRecord, type RunSpec, type SessionInfo } from './session.js';
 
 /** compiled (dist/): the worker's JavaScript; from source (tsx, vitest): a loader that registers tsx first */
@@ -12,6 +13,8 @@ const WORKER = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : 
 export interface Executor {
   readonly info: SessionInfo;
   run(specs: RunSpec[]): Promise<RunRecord[]>;
+  /** schedules run in earlier batches (random/pct avoid them), told to every session before the next batch */
+  learn(paths: LearnedPath[]): void;
   close(): Promise<void>;
 }
 
@@ -22,6 +25,9 @@ export class LocalExecutor implements Executor {
   }
   async run(specs: RunSpec[]): Promise<RunRecord[]> {
     return specs.map((s) => this.session.run(s));
+  }
+  learn(paths: LearnedPath[]): void {
+    this.session.learn(paths);
   }
   async close(): Promise<void> {}
 }
@@ -68,6 +74,11 @@ export class WorkerPool implements Executor {
       };
       for (const w of this.workers) feed(w);
     });
+  }
+
+  learn(paths: LearnedPath[]): void {
+    // a worker handles its messages in order: it knows these before its next run
+    if (paths.length) for (const w of this.workers) w.postMessage({ type: 'learn', paths });
   }
 
   async close(): Promise<void> {

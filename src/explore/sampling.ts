@@ -7,11 +7,21 @@
  * so far has had, starting from the probe's. Attempts go in batches of a
  * fixed size, so the same attempts run in the same order whatever --jobs.
  *
- * A strategy that cannot produce a new schedule stops and says why: PCT when
- * every order and change-point set for K has been drawn, either when as many
- * attempts in a row as --runs (at least 64) brought nothing new.
+ * Repeats are mostly not run at all: after each batch every session learns
+ * the batch's schedules into its trie (scheduler/trie.ts); random then never
+ * takes a choice below which every schedule has run, and a PCT run stops as
+ * soon as it can only repeat one (counted in `duplicates`, like a repeat the
+ * tally catches). A repeat inside one batch is still possible, and caught by
+ * the tally: the trie holds only earlier batches, so a run's choices do not
+ * depend on which worker ran it or on --jobs.
+ *
+ * A strategy that cannot produce a new schedule stops and says why: either
+ * once the trie says every schedule has run, PCT when every order and
+ * change-point set for K has been drawn, either when as many attempts in a
+ * row as --runs (at least 64) brought nothing new.
  */
 import { PctPolicy } from '../scheduler/policies/pct.js';
+import { decodePath, encodePath, type LearnedPath, ScheduleTrie } from '../scheduler/trie.js';
 import type { Executor } from './pool.js';
 import type { RunRecord, RunSpec } from './session.js';
 import type { ExploreState } from './state.js';
@@ -44,8 +54,15 @@ export async function sample(exec: Executor, state: ExploreState, o: SamplingOpt
   const drawn = new Set(state.drawn ?? []);
   state.drawn ??= [];
   state.idle ??= 0;
+  state.branches ??= [];
+  // what earlier batches ran (a resumed exploration's too): every session knows it before the next batch
+  const trie = new ScheduleTrie();
+  const known = state.branches.map(decodePath);
+  for (const k of known) trie.add(k.path, k.cut);
+  exec.learn(known);
   while (state.schedules < target) {
     if (await o.stop?.()) return undefined;
+    if (trie.exhausted) return `${o.strategy}: every schedule has run (${state.schedules} distinct)`;
     const k = state.k ?? o.k;
     if (state.idle >= patience) return `${o.strategy}: ${state.idle} attempts in a row brought no schedule not already run`;
     if (o.strategy === 'pct' && drawn.size >= pctSpace(o.cores, o.depth, k)) {
@@ -68,10 +85,23 @@ export async function sample(exec: Executor, state: ExploreState, o: SamplingOpt
     }
     state.next = i;
     const records = await exec.run(specs);
-    records.forEach((r, j) => {
+    const learned: LearnedPath[] = [];
+    for (const [j, r] of records.entries()) {
+      if (r.repeat) {
+        // stopped as soon as it could only repeat a schedule already run
+        state.duplicates = (state.duplicates ?? 0) + 1;
+        state.idle++;
+        continue;
+      }
       state.idle = o.tally(r, String(idx[j]! + 1), [idx[j]!]) ? 0 : state.idle! + 1;
       if (r.contended !== undefined && r.contended > (state.k ?? o.k)) state.k = r.contended;
-    });
+      if (r.branches) {
+        learned.push({ path: r.branches });
+        const { taken, whole } = trie.add(r.branches);
+        state.branches.push(encodePath(r.branches.slice(0, taken), !whole));
+      }
+    }
+    exec.learn(learned);
     o.save();
     o.onProgress?.(state.schedules, target, state.outcomes);
   }

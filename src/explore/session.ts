@@ -19,8 +19,10 @@ import { ReplayPolicy } from '../scheduler/policies/replay.js';
 import { RoundRobin } from '../scheduler/policies/round-robin.js';
 import { isContended, type Policy } from '../scheduler/policy.js';
 import { Schedule } from '../scheduler/schedule.js';
+import { type BranchStep, type LearnedPath, RepeatRun, ScheduleTrie } from '../scheduler/trie.js';
 import { boardFor, firmwareSha256, prepareMachine, type RunOptions, type RunResult, runOn } from '../run.js';
 import { report } from '../report/result.js';
+import { CHECKPOINT_STEPS, Checkpoints } from './snapshots.js';
 
 export type RunSpec =
   | { kind: 'random'; seed: number }
@@ -37,6 +39,10 @@ export interface RunRecord {
   decisions: string;
   /** pct only: contended decisions (and offered early wakes) the run had */
   contended?: number;
+  /** random/pct: the run's branching decisions, for the trie of schedules already run */
+  branches?: BranchStep[];
+  /** pct: stopped as soon as it could only repeat a schedule already run (not counted; `result` is where it stopped) */
+  repeat?: boolean;
   /** exhaustive only: decision points with their options */
   points?: ChoicePoint[];
   diverged?: boolean;
@@ -73,6 +79,8 @@ export class ExploreSession {
   readonly shared: [number, number][] = [];
   /** of the ELF: replay files name it */
   readonly sha256: string;
+  /** snapshots forced prefixes go on from (absent under --memory relaxed, whose store buffers they do not hold, or when turned off) */
+  readonly checkpoints: Checkpoints | undefined;
 
   /** `learned`: what another session's probe found (workers take the main session's, not run it again) */
   constructor(readonly path: string, readonly options: RunOptions, learned?: Learned) {
@@ -81,6 +89,8 @@ export class ExploreSession {
     this.sha256 = firmwareSha256(this.image);
     this.machine = prepareMachine(this.image, options);
     this.oracle = earlyWakes(this.machine);
+    const every = options.checkpointSteps ?? CHECKPOINT_STEPS;
+    this.checkpoints = every > 0 && options.memory !== 'relaxed' ? new Checkpoints(this.machine, every) : undefined;
     if (learned) {
       this.shared.push(...learned.shared);
       this.machine.setSharedWords(this.shared);
@@ -153,6 +163,12 @@ export class ExploreSession {
   }
 
   private recorder: OperationRecorder | undefined;
+  /** random/pct: the schedules already run, as the driver tells between batches (never this batch's: see trie.ts) */
+  readonly trie = new ScheduleTrie();
+
+  learn(paths: LearnedPath[]): void {
+    for (const p of paths) this.trie.add(p.path, p.cut);
+  }
 
   /** a DPOR run: the operation of every decision recorded (only here: it costs an observer per instruction) */
   private runDpor(spec: Extract<RunSpec, { kind: 'dpor' }>): RunRecord {
@@ -167,7 +183,7 @@ export class ExploreSession {
     const switches = new SwitchRecorder(policy);
     const unsubscribe = this.machine.events.subscribe(recorder);
     try {
-      const { result } = runOn(this.machine, switches, this.options);
+      const { result } = this.checkpoints ? this.checkpoints.run(switches, policy, spec.prefix, this.options, true, recorder) : runOn(this.machine, switches, this.options);
       policy.finish();
       const schedule = new Schedule(switches.switches);
       return { result, decisions: decisionsHash(schedule), schedule: this.replayFile(schedule), dpor: policy.points, diverged: policy.diverged };
@@ -185,9 +201,10 @@ export class ExploreSession {
     if (spec.kind === 'dpor') return this.runDpor(spec);
     let inner: Policy;
     let choice: ChoicePolicy | undefined;
+    const walk = spec.kind === 'random' || spec.kind === 'pct' ? this.trie.walk() : undefined;
     switch (spec.kind) {
-      case 'random': inner = new RandomVisible(spec.seed, this.oracle); break;
-      case 'pct': inner = new PctPolicy(spec.depth, spec.seed, this.machine.cores.length, spec.k ?? this.info.contendedPoints, this.oracle); break;
+      case 'random': inner = new RandomVisible(spec.seed, this.oracle, undefined, walk); break;
+      case 'pct': inner = new PctPolicy(spec.depth, spec.seed, this.machine.cores.length, spec.k ?? this.info.contendedPoints, this.oracle, walk); break;
       case 'choices': inner = choice = new ChoicePolicy(spec.prefix, this.oracle); break;
       case 'schedule': {
         const schedule = Schedule.parse(spec.text, 'schedule', this.machine.cores.length);
@@ -196,10 +213,19 @@ export class ExploreSession {
       }
     }
     const recorder = new SwitchRecorder(inner);
-    const { result } = runOn(this.machine, recorder, this.options);
+    let result: RunResult;
+    try {
+      ({ result } = choice && this.checkpoints
+        ? this.checkpoints.run(recorder, choice, spec.kind === 'choices' ? spec.prefix : [], this.options, false)
+        : runOn(this.machine, recorder, this.options));
+    } catch (e) {
+      if (!(e instanceof RepeatRun)) throw e;
+      return { result: report(this.machine, 'running', 0, inner.spec, 1), schedule: '', decisions: '', repeat: true };
+    }
     const schedule = new Schedule(recorder.switches);
     return {
       result,
+      ...(walk ? { branches: walk.path } : {}),
       decisions: decisionsHash(schedule),
       ...(inner instanceof PctPolicy ? { contended: inner.contended } : {}),
       schedule: this.replayFile(schedule),
@@ -216,6 +242,7 @@ export class ExploreSession {
   }
 
   dispose(): void {
+    this.checkpoints?.dispose();
     this.machine.dispose();
   }
 }

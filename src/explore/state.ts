@@ -80,6 +80,7 @@ const stateSchema = z.object({
   k: count.optional(),
   drawn: z.array(z.string()).optional(),
   idle: count.optional(),
+  branches: z.array(z.string()).optional(),
   schedules: count,
   outcomes: z.record(z.string(), count),
   found: z.record(z.string(), z.object({ key: z.string(), order: z.array(count), record: recordSchema })),
@@ -115,6 +116,8 @@ export interface ExploreState {
   drawn?: string[];
   /** random/pct: attempts in a row that brought no new schedule */
   idle?: number;
+  /** random/pct: every run's branching decisions (scheduler/trie.ts encodePath), the trie a resumed exploration rebuilds */
+  branches?: string[];
   schedules: number;
   outcomes: Record<string, number>;
   found: Record<string, Found>;

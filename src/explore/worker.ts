@@ -1,6 +1,7 @@
 /** An exploration worker: one session (its own engines), runs specs on request. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initDisassembler } from '../disasm.js';
+import type { LearnedPath } from '../scheduler/trie.js';
 import { ExploreSession, type Learned, type RunSpec } from './session.js';
 
 const port = parentPort!;
@@ -8,7 +9,11 @@ const { path, options, learned } = workerData as { path: string; options: Constr
 try {
   await initDisassembler();
   const session = new ExploreSession(path, options, learned);
-  port.on('message', (m: { type: 'run'; id: number; spec: RunSpec }) => {
+  port.on('message', (m: { type: 'run'; id: number; spec: RunSpec } | { type: 'learn'; paths: LearnedPath[] }) => {
+    if (m.type === 'learn') {
+      session.learn(m.paths);
+      return;
+    }
     try {
       port.postMessage({ type: 'done', id: m.id, record: session.run(m.spec) });
     } catch (e) {

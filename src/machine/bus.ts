@@ -15,6 +15,16 @@ import { HostRam, NativeBus, type NativeCore } from './native.js';
 const PAGE = 4096;
 /** the stepper tracks translated code per 16 bytes (penstep.c CHUNK_SHIFT) */
 const CHUNK = 16;
+/** words per page: the reader bits are a byte per word */
+const WORDS = PAGE / 4;
+
+/** RAM as a snapshot holds it: by global page index, the pages written since reset and the reader bits */
+export interface RamSnapshot {
+  pages: Map<number, Uint8Array>;
+  readers: Map<number, Uint8Array>;
+  epoch: number;
+  seenEpoch: number;
+}
 
 /** whether bytes[at, at+16) equal orig[o, o+16) (absent orig: zeros) */
 function sameChunk(bytes: Uint8Array, at: number, orig: Uint8Array | undefined, o: number): boolean {
@@ -182,6 +192,14 @@ export class Bus {
     }
   }
 
+  /** whether an access to the RAM word at `address` is a scheduling point */
+  isSharedWord(address: number): boolean {
+    if (!this.isRam(address & ~3, 4)) return false;
+    if (this.native.allShared) return true;
+    const w = this.globalOffset(address & ~3) >>> 2;
+    return (this.native.wordShared[w >>> 3]! & (1 << (w & 7))) !== 0;
+  }
+
   /**
    * Puts back every page written since the last call: the bytes in `pristine`
    * (by page address) or zeros. Only the 16-byte chunks that differ are
@@ -190,24 +208,88 @@ export class Bus {
    */
   restoreDirtyPages(pristine: Map<number, Uint8Array>): void {
     const dirty = this.native.pageDirty;
+    for (let g = 0; g < dirty.length; g++) {
+      if (!dirty[g]) continue;
+      dirty[g] = 0;
+      const [ram, at] = this.pageAt(g);
+      this.putBack(ram, at, pristine.get(ram.base + at));
+    }
+  }
+
+  /**
+   * The RAM part of a machine snapshot: every page written since the reset
+   * (the rest is as loaded), who read which word, and the epochs polls
+   * compare. A few pages for the firmwares here, so copying them is cheap.
+   */
+  saveRam(): RamSnapshot {
+    const n = this.native;
+    const pages = new Map<number, Uint8Array>();
+    const readers = new Map<number, Uint8Array>();
+    const dirty = n.pageDirty;
+    const read = n.readerPages;
+    for (let g = 0; g < dirty.length; g++) {
+      if (dirty[g]) {
+        const [ram, at] = this.pageAt(g);
+        pages.set(g, ram.bytes.slice(at, at + PAGE));
+      }
+      if (read[g]) readers.set(g, n.wordReaders.slice(g * WORDS, (g + 1) * WORDS));
+    }
+    return { pages, readers, epoch: n.epoch, seenEpoch: n.seenEpoch };
+  }
+
+  /**
+   * Back to a snapshot's RAM: pages written since then or in the snapshot
+   * get its bytes (or the loaded ones), chunk by chunk as a reset does, so
+   * the engines drop exactly the translations of code that changed.
+   */
+  restoreRam(s: RamSnapshot, pristine: Map<number, Uint8Array>): void {
+    const n = this.native;
+    const dirty = n.pageDirty;
+    const read = n.readerPages;
+    for (let g = 0; g < dirty.length; g++) {
+      if (dirty[g] && !s.pages.has(g)) {
+        const [ram, at] = this.pageAt(g);
+        this.putBack(ram, at, pristine.get(ram.base + at));
+        dirty[g] = 0;
+      }
+      if (read[g] && !s.readers.has(g)) {
+        n.wordReaders.fill(0, g * WORDS, (g + 1) * WORDS);
+        read[g] = 0;
+      }
+    }
+    for (const [g, bytes] of s.pages) {
+      const [ram, at] = this.pageAt(g);
+      this.putBack(ram, at, bytes);
+      dirty[g] = 1;
+    }
+    for (const [g, bits] of s.readers) {
+      n.wordReaders.set(bits, g * WORDS);
+      read[g] = 1;
+    }
+    n.setEpochs(s.epoch, s.seenEpoch);
+  }
+
+  /** global page `g`: its region and offset in it */
+  private pageAt(g: number): [HostRam, number] {
     let first = 0;
     for (const ram of this.ram) {
-      for (let i = 0; i < ram.size / PAGE; i++) {
-        if (!dirty[first + i]) continue;
-        dirty[first + i] = 0;
-        const at = i * PAGE;
-        const orig = pristine.get(ram.base + at);
-        for (let c = 0; c < PAGE; c += CHUNK) {
-          if (sameChunk(ram.bytes, at + c, orig, c)) continue;
-          let end = c + CHUNK; // a run of differing chunks is one write
-          while (end < PAGE && !sameChunk(ram.bytes, at + end, orig, end)) end += CHUNK;
-          if (orig) ram.bytes.set(orig.subarray(c, end), at + c);
-          else ram.bytes.fill(0, at + c, at + end);
-          this.native.hostWrote(ram.base + at + c, end - c);
-          c = end - CHUNK;
-        }
-      }
-      first += ram.size / PAGE;
+      const pages = ram.size / PAGE;
+      if (g < first + pages) return [ram, (g - first) * PAGE];
+      first += pages;
+    }
+    throw new Error(`page ${g} is not RAM`);
+  }
+
+  /** the page at `at` gets `target`'s bytes (absent: zeros), written only where a 16-byte chunk differs */
+  private putBack(ram: HostRam, at: number, target: Uint8Array | undefined): void {
+    for (let c = 0; c < PAGE; c += CHUNK) {
+      if (sameChunk(ram.bytes, at + c, target, c)) continue;
+      let end = c + CHUNK; // a run of differing chunks is one write
+      while (end < PAGE && !sameChunk(ram.bytes, at + end, target, end)) end += CHUNK;
+      if (target) ram.bytes.set(target.subarray(c, end), at + c);
+      else ram.bytes.fill(0, at + c, at + end);
+      this.native.hostWrote(ram.base + at + c, end - c);
+      c = end - CHUNK;
     }
   }
 

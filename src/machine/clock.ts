@@ -31,6 +31,7 @@ export class Clock {
   private readonly sources: TimeSource[] = [];
   private next = Infinity;
   private stale = true;
+  readonly stateFields = ['idle', 'skips', 'next', 'stale'];
 
   constructor(
     readonly hz: number,
@@ -117,6 +118,7 @@ export class DownCounter {
   private tickHz = 1;
   /** zero events already delivered since t0 */
   private delivered = 0;
+  readonly stateFields = ['running', 't0', 'start', 'reload', 'tickHz', 'delivered'];
 
   constructor(private readonly clock: Clock) {}
 

@@ -13,6 +13,7 @@ export class ConsoleLog {
   length = 0;
   /** bytes written past the limit */
   dropped = 0;
+  readonly stateFields = ['bytes', 'cores', 'length', 'dropped'];
 
   constructor(readonly limit = DEFAULT_CONSOLE_LIMIT) {}
 

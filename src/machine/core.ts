@@ -47,6 +47,8 @@ export class Core {
   /** cached after every native run and every change made here */
   pc = 0;
   cpsr = 0;
+  /** besides the engine's context, which machine snapshots save natively */
+  readonly stateFields = ['state', 'event'];
 
   constructor(readonly id: number, bus: Bus) {
     this.engine = this.open(bus);

@@ -11,7 +11,7 @@
 import type { FirmwareImage } from '../elf/elf.js';
 import { InputError } from '../errors.js';
 import { type Board, type BoardHost, wireDevices } from './board.js';
-import { Bus } from './bus.js';
+import { Bus, type RamSnapshot } from './bus.js';
 import { ConsoleLog } from './console.js';
 import { Clock } from './clock.js';
 import { Core } from './core.js';
@@ -20,6 +20,7 @@ import type { Gic } from './devices/gic.js';
 import { EventStream, type Hazard, type MachineEvent } from './events.js';
 import { type MemoryModel, StoreBuffers } from './memory.js';
 import type { NativeContext } from './native.js';
+import { restoreState, type SavedState, saveState, type Stateful } from './state.js';
 import { TurnRunner } from './turn.js';
 import { Waiting } from './waiting.js';
 
@@ -40,6 +41,23 @@ export interface MachineOptions {
   memory?: MemoryModel;
 }
 
+/**
+ * The whole machine between two decisions of a run (`Machine.snapshot`): what
+ * `restore` needs to go on from there exactly as the run did. Holds native
+ * contexts: dispose it when dropped.
+ */
+export interface MachineSnapshot {
+  readonly ram: RamSnapshot;
+  readonly contexts: NativeContext[];
+  readonly state: SavedState;
+  /** the observers that hold run state (detectors, the early-wake oracle) */
+  readonly held: SavedState[];
+}
+
+export function disposeSnapshot(s: MachineSnapshot): void {
+  for (const c of s.contexts) c.dispose();
+}
+
 const PAGE = 4096;
 /**
  * Translation blocks an engine may generate before it is reopened at a reset:
@@ -51,7 +69,10 @@ const PAGE = 4096;
  */
 export const ENGINE_BLOCK_BUDGET = 20_000;
 
-export class Machine implements BoardHost {
+export class Machine implements BoardHost, Stateful {
+  /** everything a run changes, besides RAM and the engines' contexts (state.ts copies these) */
+  readonly stateFields = ['steps', 'retired', 'ending', 'stopRequested', 'cut', 'deviceFault', 'hazards', 'console', 'clock', 'waiting', 'turn', 'gic', 'devices', 'cores', 'memory'];
+  private readonly held: Stateful[] = [];
   readonly bus: Bus;
   readonly cores: Core[];
   readonly gic: Gic;
@@ -245,15 +266,52 @@ export class Machine implements BoardHost {
     this.bus.setSharedWords(words);
   }
 
-  /** called at every reset (detectors drop what they learned) */
+  /** called at every reset (detectors drop what they learned); what such an observer holds is run state: see holdsState */
   onReset(fn: () => void): void {
     this.resetHooks.push(fn);
+  }
+
+  /** observers whose state is part of a run's (detectors, the early-wake oracle): snapshots hold it too */
+  holdsState(...objects: Stateful[]): void {
+    this.held.push(...objects);
+  }
+
+  /**
+   * The machine now, between two decisions, under sequential consistency
+   * (store buffers are not saved). Restoring it and going on is the same as
+   * running from reset to here: docs/exploration.md, machine snapshots.
+   */
+  snapshot(): MachineSnapshot {
+    if (this.memory.relaxed) throw new Error('machine snapshots hold sequentially consistent memory only');
+    return {
+      ram: this.bus.saveRam(),
+      contexts: this.cores.map((c) => c.native.saveContext()),
+      state: saveState(this),
+      held: this.held.map(saveState),
+    };
+  }
+
+  /** Back to a snapshot of this machine (instead of a reset): RAM, contexts, devices, clock, waiting, detectors. */
+  restore(s: MachineSnapshot): void {
+    this.memoryModel = 'sc';
+    this.memory.reset('sc');
+    this.bus.restoreRam(s.ram, this.pristine);
+    for (const [i, core] of this.cores.entries()) {
+      const ctx = s.contexts[i]!;
+      if (core.native.translations.blocks > (this.options.engineBlockBudget ?? ENGINE_BLOCK_BUDGET)) core.reopen(this.bus, ctx);
+      else core.native.restoreContext(ctx);
+    }
+    restoreState(this, s.state);
+    for (const core of this.cores) core.refresh();
+    this.held.forEach((h, i) => restoreState(h, s.held[i]!));
   }
 
   /** Back to the state right after loading, touching only what a run changed. */
   reset(): void {
     this.bus.restoreDirtyPages(this.pristine);
     this.bus.native.forgetReaders();
+    // from zero: the machine at a decision is then a function of the choices before it (snapshots compare equal)
+    this.bus.native.setEpochs(0, 0);
     for (const [i, core] of this.cores.entries()) {
       if (core.native.translations.blocks > (this.options.engineBlockBudget ?? ENGINE_BLOCK_BUDGET)) core.reopen(this.bus, this.initial[i]!);
       core.native.restoreContext(this.initial[i]!);

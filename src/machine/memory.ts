@@ -113,6 +113,8 @@ export class StoreBuffers {
   private readonly stamped: number[];
   /** per core: stores a note already explains */
   private readonly noted: Set<number>[];
+  /** under sc (the only model snapshots hold) the buffers are empty: ACTLR (MRC reads it back) and barrier waits remain */
+  readonly stateFields = ['actlr', 'atBarrier', 'atFence', 'staleSeen'];
 
   constructor(private readonly m: MemoryHost) {
     this.actlr = m.cores.map(() => ACTLR_RESET);

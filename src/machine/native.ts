@@ -66,7 +66,7 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 8;
+const ABI_VERSION = 9;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
@@ -129,6 +129,8 @@ function loadLibraries() {
     busSetAllShared: pl.func('void pl_bus_set_all_shared(void *b, int all)'),
     busPageDirty: pl.func('void *pl_bus_page_dirty(void *b)'),
     busEpochPtr: pl.func('void *pl_bus_epoch_ptr(void *b)'),
+    busWordReaders: pl.func('void *pl_bus_word_readers(void *b)'),
+    busReaderPages: pl.func('void *pl_bus_reader_pages(void *b)'),
     busSeenEpochPtr: pl.func('void *pl_bus_seen_epoch_ptr(void *b)'),
     busForgetReaders: pl.func('void pl_bus_forget_readers(void *b)'),
     busBump: pl.func('void pl_bus_bump(void *b)'),
@@ -183,6 +185,10 @@ export class NativeBus {
   /** bit per RAM word (global offset / 4): accesses are scheduling points, unless allShared */
   wordShared!: Uint8Array;
   pageDirty!: Uint8Array;
+  /** a byte per RAM word: bit per core that read it in this run (committed only where read) */
+  wordReaders!: Uint8Array;
+  /** per page: some word of it has reader bits */
+  readerPages!: Uint8Array;
   /** the epoch words themselves, read without a native call */
   private readonly epochWord: Uint32Array;
   private readonly seenEpochWord: Uint32Array;
@@ -198,13 +204,25 @@ export class NativeBus {
     const n = native().busNpages(this.ptr) as number;
     this.wordShared = new Uint8Array(koffi.view(native().busWordShared(this.ptr), n * 128));
     this.pageDirty = new Uint8Array(koffi.view(native().busPageDirty(this.ptr), n));
+    this.wordReaders = new Uint8Array(koffi.view(native().busWordReaders(this.ptr), n * 1024));
+    this.readerPages = new Uint8Array(koffi.view(native().busReaderPages(this.ptr), n));
   }
+  private everyWordShared = true;
   set allShared(all: boolean) {
+    this.everyWordShared = all;
     native().busSetAllShared(this.ptr, all ? 1 : 0);
+  }
+  get allShared(): boolean {
+    return this.everyWordShared;
   }
   /** changes with every RAM value change and device state change */
   get epoch(): number {
     return this.epochWord[0]!;
+  }
+  /** a snapshot's restore puts the epochs back: polls compare them */
+  setEpochs(epoch: number, seen: number): void {
+    this.epochWord[0] = epoch;
+    this.seenEpochWord[0] = seen;
   }
   /** changes only with what another core could see: a RAM word some other core read or runs, a shared word, a device */
   get seenEpoch(): number {

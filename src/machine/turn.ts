@@ -40,6 +40,8 @@ export class TurnRunner {
   /** per core: exceptions entered and not yet returned from */
   private readonly handlerDepth: number[];
   private readonly semihosting: Semihosting;
+  /** between native runs (when snapshots are taken) inRun is undefined */
+  readonly stateFields = ['hashTick', 'handlerDepth'];
 
   constructor(private readonly m: Machine) {
     this.hashTick = m.cores.map(() => 0);

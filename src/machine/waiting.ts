@@ -40,6 +40,7 @@ interface SpinState {
 
 export class Waiting {
   private readonly spin: SpinState[];
+  readonly stateFields = ['spin'];
 
   constructor(
     private readonly cores: Core[],

@@ -30,6 +30,7 @@ export class DecisionLog {
   /** decisions of the next repetition of the open repeat (the last entry) seen so far, not yet in `words` */
   private partial = 0;
   private readonly count = new SwitchCount();
+  readonly stateFields = ['words', 'n', 'plain', 'partial', 'count'];
 
   get switches(): number {
     return this.count.n;

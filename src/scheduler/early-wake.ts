@@ -25,6 +25,7 @@ export class EarlyWakeOracle implements MachineObserver {
   private readonly eligible: boolean[];
   /** relaxed: a word the core read was made visible anew since then */
   private readonly stale: boolean[];
+  readonly stateFields = ['reads', 'asleep', 'firstWrite', 'eligible', 'stale'];
 
   constructor(private readonly machine: Machine) {
     const n = machine.cores.length;
@@ -34,6 +35,7 @@ export class EarlyWakeOracle implements MachineObserver {
     this.eligible = new Array<boolean>(n).fill(false);
     this.stale = new Array<boolean>(n).fill(false);
     machine.onReset(() => this.reset());
+    machine.holdsState(this);
   }
 
   reset(): void {

@@ -161,8 +161,13 @@ export class OperationRecorder implements MachineObserver {
   private heldBefore = 0;
   /** per core: shared words it read since it last slept in WFE */
   private readonly loopWords: Set<number>[];
+  /** mid-operation too: a snapshot between decisions holds the open operation (the relaxed fields stay empty under sc, the only model snapshots hold) */
+  readonly stateFields = [
+    'core', 'reads', 'writes', 'global', 'pendingWake', 'pendingOn', 'distributorWritten', 'relaxed', 'drainOf', 'storesAtBegin',
+    'threads', 'genOf', 'drainedGen', 'waitingFor', 'cleaned', 'heldBefore', 'loopWords',
+  ];
 
-  constructor(private readonly machine: Machine, private readonly shared: ReadonlySet<number>) {
+  constructor(private readonly machine: Machine, private readonly shared: { has(word: number): boolean }) {
     const n = machine.cores.length;
     this.pendingWake = new Array<boolean>(n).fill(false);
     this.pendingOn = new Array<boolean>(n).fill(false);
@@ -382,4 +387,23 @@ export class OperationRecorder implements MachineObserver {
       default: break;
     }
   }
+}
+
+const recorders = new WeakMap<Machine, OperationRecorder>();
+
+/**
+ * The machine's recorder for policies made from a spec (`dpor:...`):
+ * subscribed on first use and reset with the machine; the words it records
+ * are the machine's scheduling points at the time of each access.
+ */
+export function machineOperations(machine: Machine): OperationRecorder {
+  let r = recorders.get(machine);
+  if (!r) {
+    const recorder = new OperationRecorder(machine, { has: (w) => machine.bus.isSharedWord(w) });
+    machine.events.subscribe(recorder);
+    machine.onReset(() => recorder.reset());
+    machine.holdsState(recorder);
+    recorders.set(machine, (r = recorder));
+  }
+  return r;
 }

@@ -6,8 +6,13 @@
  *   np                    non-preemptive
  *   pct:DEPTH:SEED[:K]    PCT over K contended decisions (default 200)
  *   replay:FILE           a schedule file's decisions, then its `then` policy
- *   random-visible:SEED   exploration's random walk (with early WFE wakes)
+ *   random-visible:SEED[:I=C,...]
+ *                         exploration's random walk (with early WFE wakes); decision I
+ *                         took option C instead of the draw (it avoided schedules already run)
  *   choices:C1,C2,...     exploration's forced prefix, then np
+ *   dpor:C1,C2,...[:sleep=OPT@OP;...]
+ *                         a DPOR run: the forced prefix, then np avoiding the
+ *                         sleep set (each option with its operation, policies/dpor.ts)
  *
  * Every policy's `spec` parses back here into a policy that decides the same way.
  */
@@ -16,6 +21,8 @@ import type { Machine } from '../machine/machine.js';
 import { earlyWakes } from './early-wake.js';
 import type { Policy } from './policy.js';
 import { ChoicePolicy } from './policies/choices.js';
+import { decodeOperation, DporPolicy } from './policies/dpor.js';
+import { machineOperations, type Operation } from './operations.js';
 import { NonPreemptive } from './policies/non-preemptive.js';
 import { PctPolicy } from './policies/pct.js';
 import { RandomVisible } from './policies/random-visible.js';
@@ -68,9 +75,16 @@ export function parsePolicy(spec: string, o: PolicyOptions): Policy {
       const schedule = Schedule.load(file, o.cores);
       return new ReplayPolicy(schedule, file, parsePolicy(schedule.then, o));
     }
-    case 'random-visible':
-      if (args.length !== 1) throw bad('expected random-visible:SEED');
-      return new RandomVisible(int(args[0], 'SEED'), oracle());
+    case 'random-visible': {
+      if (args.length !== 1 && args.length !== 2) throw bad('expected random-visible:SEED or random-visible:SEED:I=C,...');
+      const overrides = new Map<number, string>();
+      for (const o of args[1] ? args[1].split(',') : []) {
+        const m = /^(\d+)=(w?\d+|d\d+\.\d+)$/.exec(o);
+        if (!m) throw bad(`'${o}' is not DECISION=OPTION`);
+        overrides.set(Number(m[1]), m[2]!);
+      }
+      return new RandomVisible(int(args[0], 'SEED'), oracle(), overrides);
+    }
     case 'choices': {
       const list = args.join(':');
       const prefix = list === '' ? [] : list.split(',');
@@ -79,6 +93,24 @@ export function parsePolicy(spec: string, o: PolicyOptions): Policy {
         if (!core || Number(core[1] ?? core[2]) >= o.cores) throw bad(`choice '${c}' is not a core (or wCORE, dCORE.STORE) of ${o.cores}`);
       }
       return new ChoicePolicy(prefix, oracle());
+    }
+    case 'dpor': {
+      if (args.length > 2 || (args.length === 2 && !args[1]!.startsWith('sleep='))) throw bad('expected dpor:C1,C2,... or dpor:C1,C2,...:sleep=OPT@OP;...');
+      const prefix = args[0] ? args[0].split(',') : [];
+      for (const c of prefix) {
+        const core = /^w?(\d+)$/.exec(c);
+        if (!core || Number(core[1]) >= o.cores) throw bad(`choice '${c}' is not a core (or wCORE) of ${o.cores}`);
+      }
+      const carry: Record<string, Operation> = {};
+      const sleep = args[1]?.slice('sleep='.length) ?? '';
+      for (const entry of sleep ? sleep.split(';') : []) {
+        const at = entry.indexOf('@');
+        const op = at > 0 ? decodeOperation(entry.slice(at + 1)) : undefined;
+        if (!op) throw bad(`sleep entry '${entry}' is not OPT@CORErOBJ.OBJwOBJ.OBJ[g]`);
+        carry[entry.slice(0, at)] = op;
+      }
+      const oracleOf = oracle();
+      return new DporPolicy(prefix, carry, oracleOf, machineOperations(o.machine!));
     }
     default:
       throw bad(`unknown policy (expected ${POLICY_SPECS})`);

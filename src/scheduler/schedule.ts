@@ -267,6 +267,7 @@ export function formatDecision(d: Decision): string {
 export class SwitchCount {
   n = 0;
   private last = -1;
+  readonly stateFields = ['n', 'last'];
   run(core: number): void {
     if (this.last >= 0 && this.last !== core) this.n++;
     this.last = core;

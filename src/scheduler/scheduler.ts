@@ -28,6 +28,7 @@ import { InputError } from '../errors.js';
 import type { Machine } from '../machine/machine.js';
 import type { Policy, SchedulerView } from './policy.js';
 import { DecisionLog } from './decision-log.js';
+import { restoreState, type SavedState, saveState } from '../machine/state.js';
 import type { Schedule } from './schedule.js';
 
 /** `timeout`: the step budget ran out; `wall-clock`: the time bound did */
@@ -44,9 +45,24 @@ export interface ScheduledRun {
   switches: number;
 }
 
+/** the loop's own state at the top of a decision: with a machine snapshot taken there, enough to go on */
+export interface LoopState {
+  log: SavedState;
+  last: number | undefined;
+  decisions: number;
+}
+
+export interface LoopHooks {
+  /** go on from here (the machine was restored to the snapshot taken with it) instead of from the start */
+  resume?: LoopState;
+  /** called once per decision, at the top of the loop before anything of it happens; `save` copies the loop's state */
+  atDecision?: (decisions: number, steps: number, save: () => LoopState) => void;
+}
+
 /** `deadline`: a Date.now() time after which the run ends as a wall-clock timeout */
-export function schedule(machine: Machine, policy: Policy, maxSteps: number, deadline?: number): ScheduledRun {
+export function schedule(machine: Machine, policy: Policy, maxSteps: number, deadline?: number, hooks: LoopHooks = {}): ScheduledRun {
   const log = new DecisionLog();
+  if (hooks.resume) restoreState(log, hooks.resume.log);
   const then = policy.then ?? 'np';
   // one view, refilled for every decision: this loop runs once per step in lockstep
   const v: SchedulerView = { ready: [], spinning: [], repeating: [], wfe: [], last: undefined, decisions: 0, step: 0, retired: machine.retired, drains: [], defaultDrain: undefined };
@@ -57,7 +73,18 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
   let sinceClock = 0;
   let clockSteps = 0;
   const clock = machine.clock;
+  if (hooks.resume) {
+    v.last = hooks.resume.last;
+    v.decisions = hooks.resume.decisions;
+  }
+  const atDecision = hooks.atDecision;
+  let announced = -1;
+  const save = (): LoopState => ({ log: saveState(log), last: v.last, decisions: v.decisions });
   for (;;) {
+    if (atDecision && v.decisions !== announced) {
+      announced = v.decisions;
+      atDecision(v.decisions, machine.steps, save);
+    }
     if (machine.ended) return end('running');
     // a skip ahead in time counts against the budget too: a timer that wakes no one cannot go on forever
     if (machine.steps + clock.skips >= maxSteps) return end('timeout');

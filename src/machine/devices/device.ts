@@ -22,6 +22,8 @@ export interface Device {
   reset(): void;
   /** the register at `offset` by its name, for reports (absent: reports give the address) */
   registerName?(offset: number): string | undefined;
+  /** the fields that are its run state (machine snapshots: state.ts) */
+  readonly stateFields: readonly string[];
 }
 
 /** An access the device does not decode: the run reports it as a fault. */

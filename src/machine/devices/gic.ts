@@ -62,6 +62,7 @@ function bits(f: (bit: number) => boolean): number {
 
 export class Gic {
   private s!: GicState;
+  readonly stateFields = ['s'];
   /** cached nIRQ per CPU: 1 high, 0 low, -1 unknown */
   readonly lines: Int8Array;
   readonly distributor: Device;
@@ -79,9 +80,14 @@ export class Gic {
       write: (core, off, sz, v) => { gic.lines.fill(-1); map.write(gic, core, off, sz, v); },
       reset: () => gic.reset(),
       registerName: (off) => map.nameAt(off),
+      stateFields: [], // the Gic's own state is saved once, not per interface
     });
     this.distributor = wrap('GIC distributor', 0x1000, DISTRIBUTOR);
     this.cpuInterface = wrap('GIC CPU interface', 0x100, CPU_INTERFACE);
+  }
+
+  restored(): void {
+    this.lines.fill(-1);
   }
 
   reset(): void {

@@ -34,6 +34,7 @@ export class GlobalTimer implements Device, TimeSource {
   readonly size = 0x100;
   /** shared control bits: enable, prescaler */
   control = 0;
+  readonly stateFields = ['control', 'base', 't0', 'cpus'];
   /** counter value at cycle t0 */
   private base = 0n;
   private t0 = 0;

@@ -18,6 +18,7 @@ export class Pl011 implements Device {
   readonly name = 'UART0';
   readonly size = 0x1000;
   s: UartState = { ...RESET };
+  readonly stateFields = ['s'];
   constructor(readonly transmit: (core: number, byte: number) => void) {}
   read(core: number, offset: number, size: number): number {
     return REGISTERS.read(this, core, offset, size);

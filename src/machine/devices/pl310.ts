@@ -20,6 +20,7 @@ export class Pl310 implements Device {
   readonly size = 0x1000;
   readonly stored = new Map<string, number>();
   control = 0;
+  readonly stateFields = ['control', 'aux'];
   aux = AUX_RESET;
 
   read(core: number, offset: number, size: number): number {

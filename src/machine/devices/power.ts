@@ -23,6 +23,7 @@ export class PowerController implements Device {
   readonly name = 'power controller';
   readonly size = 0x1000;
   powered: number;
+  readonly stateFields = ['powered', 'entry'];
   entry: number[];
   constructor(
     readonly ncpu: number,

@@ -32,6 +32,7 @@ class Block {
   resetStatus = 0;
   disableStep = 0;
   readonly counter: DownCounter;
+  readonly stateFields = ['load', 'control', 'status', 'resetStatus', 'disableStep', 'counter'];
   constructor(clock: Clock) {
     this.counter = new DownCounter(clock);
   }
@@ -49,6 +50,7 @@ export class PrivateTimers implements Device, TimeSource {
   readonly size = 0x40;
   /** per core: [timer, watchdog] */
   readonly blocks: [Block, Block][];
+  readonly stateFields = ['blocks'];
 
   constructor(
     ncpu: number,

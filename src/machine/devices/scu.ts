@@ -15,6 +15,7 @@ export class Scu implements Device {
   readonly name = 'SCU';
   readonly size = 0x100;
   s: ScuState = { control: 0, powerStatus: 0 };
+  readonly stateFields = ['s'];
   constructor(readonly ncpu: number) {}
   read(core: number, offset: number, size: number): number {
     return REGISTERS.read(this, core, offset, size);

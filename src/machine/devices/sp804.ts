@@ -30,6 +30,7 @@ class Counter {
   control = IE; // reset value: interrupt enabled, 16-bit, free-running, stopped
   raw = 0;
   readonly counter: DownCounter;
+  readonly stateFields = ['load', 'control', 'raw', 'counter'];
   constructor(clock: Clock) {
     this.counter = new DownCounter(clock);
     this.counter.set(0xffffffff);
@@ -53,6 +54,7 @@ export class Sp804 implements Device, TimeSource {
   readonly name: string;
   readonly size = 0x1000;
   readonly timers: [Counter, Counter];
+  readonly stateFields = ['timers'];
 
   constructor(base: number, readonly clock: Clock, private readonly gic: Gic, private readonly spi: number) {
     this.name = `SP804 at 0x${base.toString(16)}`;

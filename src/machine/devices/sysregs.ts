@@ -12,6 +12,7 @@ export class SysRegs implements Device {
   readonly name = 'system registers';
   readonly size = 0x1000;
   flags = 0;
+  readonly stateFields = ['flags'];
   constructor(readonly sysId: number, private readonly host: DeviceHost, readonly clock: Clock) {}
   read(core: number, offset: number, size: number): number {
     return REGISTERS.read(this, core, offset, size);

@@ -333,6 +333,9 @@ uint8_t *pl_bus_word_shared(pl_bus *b) { return b->word_shared; }
 void pl_bus_set_all_shared(pl_bus *b, int all) { b->all_shared = all; }
 uint8_t *pl_bus_page_dirty(pl_bus *b) { return b->page_dirty; }
 uint32_t *pl_bus_epoch_ptr(pl_bus *b) { return &b->epoch; }
+/* machine snapshots save and restore who read which word (the per-page flags say where to look) */
+uint8_t *pl_bus_word_readers(pl_bus *b) { return b->word_readers; }
+uint8_t *pl_bus_reader_pages(pl_bus *b) { return b->reader_pages; }
 uint32_t *pl_bus_seen_epoch_ptr(pl_bus *b) { return &b->seen_epoch; }
 void pl_bus_bump(pl_bus *b) { b->epoch++; b->seen_epoch++; }
 

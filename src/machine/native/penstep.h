@@ -63,7 +63,7 @@ enum {
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 8u
+#define PL_ABI_VERSION 9u
 
 typedef struct {
   uint32_t base, size, first_page;

@@ -31,6 +31,11 @@ export class ChoicePolicy implements Policy {
   choosesDrains(): boolean {
     return true;
   }
+  /** go on after `points`, recorded by a run along the same choices (explore/snapshots.ts) */
+  resumeAt(points: { chosen: string }[]): void {
+    this.points.push(...(points as ChoicePoint[]));
+  }
+
   next(v: SchedulerView): Decision {
     const stuck = v.defaultDrain && `d${v.defaultDrain.core}.${v.defaultDrain.store}`;
     const c = stuck ? [] : candidates(v);

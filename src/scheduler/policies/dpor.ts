@@ -15,6 +15,7 @@
  * visible (the scheduler's default first), and a drain the scheduler forces
  * (a store buffered DRAIN_AGE steps) is a decision with that one option.
  */
+import { InputError } from '../../errors.js';
 import type { EarlyWakeOracle } from '../early-wake.js';
 import { conflicts, type Operation, type OperationRecorder } from '../operations.js';
 import { candidates, isPreemption, nonPreemptiveChoice, type Policy, type SchedulerView, TURN } from '../policy.js';
@@ -31,10 +32,25 @@ export interface DporPoint {
   sleep?: Record<string, Operation>;
 }
 
-export class SleepBlocked extends Error {
-  constructor() {
-    super('every option is in the sleep set');
+/** an InputError so that a hand-given `--schedule dpor:...` that blocks is one line, exit 2 */
+export class SleepBlocked extends InputError {
+  constructor(spec: string, decision: number) {
+    super(`--schedule ${spec}: every option at decision ${decision} is in the sleep set`);
   }
+}
+
+/** an operation in a spec: CORE r OBJ.OBJ w OBJ.OBJ [g] (objects in decimal) */
+export function encodeOperation(op: Operation): string {
+  return `${op.core}r${op.reads.join('.')}w${op.writes.join('.')}${op.global ? 'g' : ''}`;
+}
+
+export function decodeOperation(text: string): Operation | undefined {
+  const m = /^(\d+)r([\d.]*)w([\d.]*)(g?)$/.exec(text);
+  if (!m) return undefined;
+  const list = (s: string) => (s === '' ? [] : s.split('.').map(Number));
+  const op: Operation = { core: Number(m[1]), reads: list(m[2]!), writes: list(m[3]!) };
+  if (m[4]) op.global = true;
+  return op;
 }
 
 export class DporPolicy implements Policy {
@@ -53,8 +69,10 @@ export class DporPolicy implements Policy {
     if (prefix.length === 0) this.sleep = { ...carry };
   }
 
+  /** `dpor:PREFIX[:sleep=OPT@OP;...]`: the prefix and the carried sleep set, which steers the run past the prefix */
   get spec(): string {
-    return `dpor:${this.prefix.join(',')}`;
+    const sleep = Object.entries(this.carry).map(([opt, op]) => `${opt}@${encodeOperation(op)}`).join(';');
+    return `dpor:${this.prefix.join(',')}${sleep ? `:sleep=${sleep}` : ''}`;
   }
 
   choosesDrains(): boolean {
@@ -69,6 +87,14 @@ export class DporPolicy implements Policy {
     const sleep = i >= this.prefix.length ? { ...this.sleep } : undefined;
     this.points.push({ options: [token], chosen: token, costly: [], ...(sleep ? { sleep } : {}) });
     this.recorder.beginDrain(core, store);
+  }
+
+  /** go on after `points`, recorded by a run along the same choices (explore/snapshots.ts): all inside this prefix */
+  resumeAt(points: { chosen: string }[]): void {
+    for (const p of points as DporPoint[]) {
+      const { sleep: _asleep, ...inPrefix } = p;
+      this.points.push(inPrefix);
+    }
   }
 
   /** closes the last decision's operation (the run is over, or the next decision starts) */
@@ -111,7 +137,7 @@ export class DporPolicy implements Policy {
       const awake = (o: string) => !(o in sleep!);
       const np = stuck || String(nonPreemptiveChoice(v));
       const pick = awake(np) ? np : options.find((o) => !o.startsWith('w') && awake(o)) ?? wakes[0];
-      if (pick === undefined) throw new SleepBlocked();
+      if (pick === undefined) throw new SleepBlocked(this.spec, i);
       chosen = pick;
     }
     this.points.push({ options, chosen, costly, ...(sleep ? { sleep } : {}) });

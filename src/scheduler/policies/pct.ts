@@ -22,10 +22,17 @@
  *   visibility (SB, a SEV ahead of its store).
  * With these, a bug of depth DEPTH is found with probability at least
  * 1/(n * K^(DEPTH-1)) per run.
+ *
+ * In exploration it walks the trie of schedules already run (trie.ts) with
+ * its state at each branching decision (priorities, change points to come):
+ * a run that arrives where an earlier one arrived in the same state, or
+ * where every schedule has run, can only repeat one and stops (RepeatRun).
+ * That never changes a decision, so the spec needs no trace of it.
  */
 import type { EarlyWakeOracle } from '../early-wake.js';
 import { candidates, isContended, type Policy, Rng, type SchedulerView, TURN } from '../policy.js';
 import type { Decision } from '../schedule.js';
+import { RepeatRun, type TrieWalk } from '../trie.js';
 
 /** K when nothing better is known */
 export const DEFAULT_PCT_POINTS = 200;
@@ -41,6 +48,7 @@ export class PctPolicy implements Policy {
   constructor(
     readonly depth: number, readonly seed: number, cores: number, readonly points = DEFAULT_PCT_POINTS,
     private readonly oracle?: EarlyWakeOracle,
+    private readonly walk?: TrieWalk,
   ) {
     const rng = new Rng(seed);
     const order = Array.from({ length: cores }, (_, i) => i);
@@ -66,14 +74,29 @@ export class PctPolicy implements Policy {
     const wakes = this.oracle?.offers(v) ?? [];
     const overtake = v.drains.length ? this.overtaking(v) : undefined;
     if (isContended(v) || wakes.length || overtake) {
+      const state = this.walk ? this.state() : '';
+      if (this.walk?.repeats(state)) throw new RepeatRun();
       this.contended++;
       const at = this.changes.indexOf(this.contended);
       if (at >= 0 && v.last !== undefined) this.priority[v.last] = at; // below every initial priority
-      if (at >= 0 && overtake) return overtake;
-      if (at >= 0 && wakes.length) return { wake: wakes[0]! };
+      const d: Decision = at >= 0 && overtake ? overtake : at >= 0 && wakes.length ? { wake: wakes[0]! } : { core: this.highest(c), steps: TURN };
+      if (this.walk) {
+        const options = [...c.map(String), ...wakes.map((w) => `w${w}`), ...(overtake && 'drain' in overtake ? [`d${overtake.drain}.${overtake.store}`] : [])];
+        this.walk.take('wake' in d ? `w${d.wake}` : 'drain' in d ? `d${d.drain}.${d.store}` : 'core' in d ? String(d.core) : '', options, state);
+      }
+      return d;
     }
-    const core = c.reduce((best, id) => (this.priority[id]! > this.priority[best]! ? id : best), c[0]!);
-    return { core, steps: TURN };
+    return { core: this.highest(c), steps: TURN };
+  }
+
+  /** what decides the rest of the run besides the machine: the cores ranked by priority (only the order counts), the change points to come */
+  private state(): string {
+    const ranked = this.priority.map((_, id) => id).sort((a, b) => this.priority[b]! - this.priority[a]!);
+    return `${ranked.join('.')}~${this.changes.filter((k) => k > this.contended).sort((a, b) => a - b).join('.')}`;
+  }
+
+  private highest(c: number[]): number {
+    return c.reduce((best, id) => (this.priority[id]! > this.priority[best]! ? id : best), c[0]!);
   }
 
   /** the newest drain that overtakes an older store of its core, of the highest-priority core with one */
