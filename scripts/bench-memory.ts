@@ -11,6 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { explore } from '../src/explore/explore.js';
+import { peakRssKiB } from './peak-rss.js';
 
 const [elf, runsText, jobsText] = process.argv.slice(2);
 const runs = Number(runsText);
@@ -42,6 +43,6 @@ const late = samples.filter(([done]) => done >= runs / 2);
 /** peak RSS (MiB) in each quarter of the run: flat memory has the last no higher than the second */
 const quarters = [0, 1, 2, 3].map((q) => Math.max(0, ...samples.filter(([done]) => done > (q * runs) / 4 && done <= ((q + 1) * runs) / 4).map(([, kib]) => kib)) / 1024);
 process.stdout.write(`${JSON.stringify({
-  schedules: r.schedules, runs: r.schedules + r.duplicates, secs, maxRssKiB: process.resourceUsage().maxRSS,
+  schedules: r.schedules, runs: r.schedules + r.duplicates, secs, maxRssKiB: peakRssKiB(),
   lastRssKiB: samples.at(-1)?.[1] ?? 0, usage: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1048576)])), kibPer1000: late.length > 2 ? slope(late) * 1000 : 0, quarterPeaksMiB: quarters.map((m) => Math.round(m)), samples: samples.length,
 })}\n`);

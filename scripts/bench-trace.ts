@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import { runFirmware } from '../src/run.js';
 import { diffTraces } from '../src/trace/diff.js';
+import { peakRssKiB } from './peak-rss.js';
 
 const [fw, out, steps, diffWith] = process.argv.slice(2);
 const t0 = performance.now();
@@ -17,4 +18,4 @@ if (diffWith) {
   await runFirmware(fw!, { trace: out, maxSteps: Number(steps), quantum: 100, noChecks: true });
 }
 const secs = (performance.now() - t0) / 1000;
-process.stdout.write(JSON.stringify({ secs, bytes: statSync(out!).size, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+process.stdout.write(JSON.stringify({ secs, bytes: statSync(out!).size, maxRssMiB: peakRssKiB() / 1024 }) + '\n');
