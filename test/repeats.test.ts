@@ -28,6 +28,8 @@ interface Tally {
   stoppedEarly: number;
   records: RunRecord[];
   stopped: string | undefined;
+  /** paths the resume state keeps to rebuild the trie */
+  kept: number;
 }
 
 /** random or PCT through the real driver on one session; `forget`: the sessions never learn (the trie stays empty) */
@@ -36,7 +38,7 @@ async function sampleWith(name: string, strategy: 'random' | 'pct', runs: number
   const session = new ExploreSession(fw(name), {});
   const local = new LocalExecutor(session);
   let batch = 0;
-  const t: Tally = { counted: [], crossBatch: 0, stoppedEarly: 0, records: [], stopped: undefined };
+  const t: Tally = { counted: [], crossBatch: 0, stoppedEarly: 0, records: [], stopped: undefined, kept: 0 };
   const firstBatch = new Map<string, number>();
   const exec = {
     info: local.info,
@@ -66,6 +68,7 @@ async function sampleWith(name: string, strategy: 'random' | 'pct', runs: number
         return true;
       },
     });
+    t.kept = state.branches?.length ?? 0;
     return t;
   } finally {
     session.dispose();
@@ -101,6 +104,16 @@ describe('random never runs a schedule an earlier batch ran, and knows when all 
       session.dispose();
     }
   }, 120_000);
+});
+
+describe('the resume state stops growing when the trie is full', () => {
+  it('kexec-notify-ack: random runs past the trie\'s node bound are not kept (they would not change the rebuilt trie)', async () => {
+    const t = await sampleWith('kexec-notify-ack', 'random', 600);
+    expect(t.counted.length).toBe(600);
+    // a run adds some 60 nodes: the 20,000-node trie is full after about 300 runs, and every later run was kept before
+    expect(t.kept).toBeGreaterThan(100);
+    expect(t.kept).toBeLessThan(450);
+  }, 300_000);
 });
 
 describe('PCT stops a run as soon as it can only repeat one', () => {

@@ -96,8 +96,10 @@ export async function sample(exec: Executor, state: ExploreState, o: SamplingOpt
       state.idle = o.tally(r, String(idx[j]! + 1), [idx[j]!]) ? 0 : state.idle! + 1;
       if (r.contended !== undefined && r.contended > (state.k ?? o.k)) state.k = r.contended;
       if (r.branches) {
+        const { taken, whole, changed } = trie.add(r.branches);
+        // the sessions' tries follow this one: a run that changed nothing here changes nothing there
+        if (!changed) continue;
         learned.push({ path: r.branches });
-        const { taken, whole } = trie.add(r.branches);
         state.branches.push(encodePath(r.branches.slice(0, taken), !whole));
       }
     }

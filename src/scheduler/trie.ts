@@ -89,15 +89,19 @@ export class ScheduleTrie {
 
   /**
    * A run's branching decisions, as it ran them (`cut`: only a prefix of
-   * them, as `add` kept it before). Returns how many steps the trie took in
-   * and whether it took the whole run: keeping that prefix, marked cut when
-   * not whole, and adding it again rebuilds the same trie.
+   * them, as `add` kept it before). Returns how many steps the trie took in,
+   * whether it took the whole run, and whether the trie changed at all:
+   * keeping the changing prefixes, marked cut when not whole, and adding
+   * them again rebuilds the same trie (one that changed nothing need not be
+   * kept, which keeps a long exploration's resume state from growing once
+   * the trie is full).
    */
-  add(path: BranchStep[], cut = false): { taken: number; whole: boolean } {
+  add(path: BranchStep[], cut = false): { taken: number; whole: boolean; changed: boolean } {
     this.runs++;
     let node = this.root;
     const nodes = [node];
     let taken = 0;
+    let changed = false;
     for (const s of path) {
       if (!node.options) {
         const key = s.options.join('|');
@@ -105,32 +109,41 @@ export class ScheduleTrie {
         if (!opts) this.interned.set(key, (opts = s.options));
         node.options = opts;
         node.children = new Array<TrieNode | undefined>(opts.length);
+        changed = true;
       }
-      if (s.state !== undefined) (node.states ??= new Set()).add(s.state);
+      if (s.state !== undefined && !node.states?.has(s.state)) {
+        (node.states ??= new Set()).add(s.state);
+        changed = true;
+      }
       taken++;
       const i = node.options.indexOf(s.chosen);
       let child = i < 0 ? undefined : node.children![i];
       if (!child) {
-        if (this.nodes >= this.limit || i < 0) return { taken, whole: false };
+        if (this.nodes >= this.limit || i < 0) return { taken, whole: false, changed };
         node.children![i] = child = new TrieNode();
         this.nodes++;
+        changed = true;
       }
       node = child;
       nodes.push(node);
     }
-    if (cut) return { taken, whole: false };
+    if (cut) return { taken, whole: false, changed };
     path.forEach((s, k) => {
       if (s.state === undefined) return;
       const [ranking, next] = splitState(s.state);
-      if (next > path.length) (nodes[k]!.quiet ??= new Map()).set(ranking, path.length);
+      if (next > path.length && nodes[k]!.quiet?.get(ranking) !== path.length) {
+        (nodes[k]!.quiet ??= new Map()).set(ranking, path.length);
+        changed = true;
+      }
     });
+    if (!node.done) changed = true;
     node.done = true; // nothing branches after the last branching decision: this schedule has run
     for (let i = nodes.length - 2; i >= 0; i--) {
       const n = nodes[i]!;
       if (n.done || !n.options!.every((o) => n.child(o)?.done)) break;
       n.done = true;
     }
-    return { taken, whole: true };
+    return { taken, whole: true, changed };
   }
 
   /** every schedule has run */
