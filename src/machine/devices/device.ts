@@ -2,6 +2,7 @@
  * What every memory-mapped device is to the bus, and the declarative register
  * map each one states its registers in, once (as QEMU's and Renode's models do).
  */
+import type { Clock, TimeSource } from '../clock.js';
 import type { MachineEvent } from '../events.js';
 
 /** What a device may ask of the machine it sits in. */
@@ -94,4 +95,31 @@ export class RegisterMap<D> {
     }
     hit.reg.write(dev, core, v, hit.index);
   }
+}
+
+/** a device whose registers show a state the clock drives (the timers) */
+export interface Clocked extends TimeSource {
+  readonly clock: Clock;
+}
+
+/** A timer's register read: its state is first brought up to the present. */
+export function readClocked<D extends Clocked>(dev: D, map: RegisterMap<D>, core: number, offset: number, size: number): number {
+  dev.advance(dev.clock.now);
+  return map.read(dev, core, offset, size);
+}
+
+/**
+ * A timer's register write, on its state brought up to the present. The
+ * write may move the device's next deadline, so the clock's cached turn cap
+ * goes; `settle` then applies what the write changed (by default: catch up
+ * again, so a deadline the write put in the past fires now).
+ */
+export function writeClocked<D extends Clocked>(
+  dev: D, map: RegisterMap<D>, core: number, offset: number, size: number, value: number,
+  settle: () => void = () => dev.advance(dev.clock.now),
+): void {
+  dev.clock.invalidate();
+  dev.advance(dev.clock.now);
+  map.write(dev, core, offset, size, value);
+  settle();
 }

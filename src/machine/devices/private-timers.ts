@@ -15,7 +15,7 @@
 import type { Clock, TimeSource } from '../clock.js';
 import { DownCounter } from '../clock.js';
 import type { Device } from './device.js';
-import { RegisterMap } from './device.js';
+import { readClocked, RegisterMap, writeClocked } from './device.js';
 import type { Gic } from './gic.js';
 import { PERIPHCLK_HZ } from './global-timer.js';
 
@@ -63,14 +63,10 @@ export class PrivateTimers implements Device, TimeSource {
   }
 
   read(core: number, offset: number, size: number): number {
-    this.advance(this.clock.now);
-    return REGISTERS.read(this, core, offset, size);
+    return readClocked(this, REGISTERS, core, offset, size);
   }
   write(core: number, offset: number, size: number, value: number): void {
-    this.clock.invalidate();
-    this.advance(this.clock.now);
-    REGISTERS.write(this, core, offset, size, value);
-    this.advance(this.clock.now);
+    writeClocked(this, REGISTERS, core, offset, size, value);
   }
   reset(): void {
     for (const [c, pair] of this.blocks.entries()) {

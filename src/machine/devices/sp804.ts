@@ -14,7 +14,7 @@
 import type { Clock, TimeSource } from '../clock.js';
 import { DownCounter } from '../clock.js';
 import type { Device } from './device.js';
-import { RegisterMap } from './device.js';
+import { readClocked, RegisterMap, writeClocked } from './device.js';
 import type { Gic } from './gic.js';
 
 export const SP804_HZ = 1_000_000;
@@ -62,14 +62,10 @@ export class Sp804 implements Device, TimeSource {
   }
 
   read(core: number, offset: number, size: number): number {
-    this.advance(this.clock.now);
-    return REGISTERS.read(this, core, offset, size);
+    return readClocked(this, REGISTERS, core, offset, size);
   }
   write(core: number, offset: number, size: number, value: number): void {
-    this.clock.invalidate();
-    this.advance(this.clock.now);
-    REGISTERS.write(this, core, offset, size, value);
-    this.updateLine();
+    writeClocked(this, REGISTERS, core, offset, size, value, () => this.updateLine());
   }
   reset(): void {
     for (const t of this.timers) {
