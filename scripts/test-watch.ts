@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { PACKAGE_ROOT as ROOT } from '../src/cache.js';
-import { SOURCE_FILE, SourceWatcher, spawnGroup, type GroupChild, type WatchTarget } from '../src/cli/watch-files.js';
+import { describeChange, makeError, RerunLoop, SOURCE_FILE, SourceWatcher, type WatchTarget } from '../src/cli/watch-files.js';
 
 const FIRMWARE = join(ROOT, 'firmware');
 const BUILD = join(FIRMWARE, 'build');
@@ -58,25 +58,17 @@ function testsNaming(names: string[]): string[] {
   });
 }
 
-let child: GroupChild | undefined;
-let running: Promise<void> | undefined;
-let queued: string[] = [];
-let stopping = false;
-
-/** false when a save or Ctrl-C cut it short */
-async function cycle(files: string[], savedAt: number): Promise<boolean> {
-  const rel = (p: string) => relative(ROOT, p);
-  say(`${files.map(rel).slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''} changed`);
+/** one cycle per batch of saves: false when a later save or Ctrl-C cut it short */
+const loop = new RerunLoop(async (files, savedAt) => {
+  say(describeChange(files, (p) => relative(ROOT, p)));
   const tests = new Set(files.filter((f) => f.endsWith('.test.ts')));
   const sources = files.filter((f) => /\/src\/.*\.ts$/.test(f));
   if (files.some(isFirmware)) {
     const before = elfHashes();
-    child = spawnGroup('make', ['-s', '-C', FIRMWARE], true);
-    const m = await child.done;
-    if (stopping || queued.length) return false;
+    const m = await loop.spawn('make', ['-s', '-C', FIRMWARE], true);
+    if (loop.cutShort) return false;
     if (m.code !== 0) {
-      const errors = m.stderr.split('\n').filter((l) => /error/i.test(l) && !/\*\*\*/.test(l));
-      say(`make: ${errors[0] ?? m.stderr.trim().split('\n')[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}; waiting for changes`);
+      say(`${makeError(m.stderr, 'firmware')}; waiting for changes`);
       return true;
     }
     const after = elfHashes();
@@ -86,48 +78,18 @@ async function cycle(files: string[], savedAt: number): Promise<boolean> {
     if (changed.length && !tests.size && !sources.length) say(`no test names ${changed.join(', ')}; waiting for changes`);
   }
   const runs: string[][] = [];
-  if (tests.size) runs.push(['run', ...[...tests].map(rel).sort()]);
-  if (sources.length) runs.push(['related', '--run', ...sources.map(rel)]);
+  if (tests.size) runs.push(['run', ...[...tests].map((p) => relative(ROOT, p)).sort()]);
+  if (sources.length) runs.push(['related', '--run', ...sources.map((p) => relative(ROOT, p))]);
   for (const args of runs) {
     say(`vitest ${args.join(' ')}`);
-    child = spawnGroup(VITEST, args);
-    const r = await child.done;
-    if (stopping || queued.length) return false;
+    const r = await loop.spawn(VITEST, args);
+    if (loop.cutShort) return false;
     say(`vitest ${r.code === 0 ? 'passed' : `exit ${r.code ?? r.signal}`}, ${((performance.now() - savedAt) / 1000).toFixed(1)} s after the save; waiting for changes`);
   }
   return true;
-}
-
-function start(files: string[], savedAt: number): void {
-  running = cycle(files, savedAt).then((finished) => {
-    running = undefined;
-    child = undefined;
-    if (queued.length && !stopping) {
-      // what the cut-short run was for still needs running
-      const next = [...new Set([...(finished ? [] : files), ...queued])].sort();
-      queued = [];
-      start(next, performance.now());
-    }
-  });
-}
-
-const watcher = new SourceWatcher(targets, ({ files, savedAt }) => {
-  if (stopping) return;
-  if (running) {
-    queued.push(...files);
-    child?.stop();
-  } else start(files, savedAt);
 });
+
+const watcher = new SourceWatcher(targets, ({ files, savedAt }) => loop.saved(files, savedAt));
 say(`watching firmware/, src/ and test/ (${watcher.size} files); Ctrl-C stops`);
-const stop = (status: number) => () => {
-  if (stopping) return;
-  stopping = true;
-  watcher.close();
-  child?.stop();
-  void (running ?? Promise.resolve()).then(() => {
-    say('stopped');
-    process.exitCode = status;
-  });
-};
-process.once('SIGINT', stop(130));
-process.once('SIGTERM', stop(143));
+loop.stopOn(watcher, say);
+process.exitCode = await loop.exited;

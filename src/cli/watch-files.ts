@@ -150,3 +150,92 @@ export function spawnGroup(file: string, args: string[], keepStderr = false): Gr
   };
   return { done, stop: () => { signal('SIGTERM'); setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref(); } };
 }
+
+/** saved files as a status line begins: `a.S, b.inc, c.ld and 2 more changed` */
+export function describeChange(files: string[], show: (file: string) => string): string {
+  return `${files.map(show).slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''} changed`;
+}
+
+/** make's failure in one line: its first error, and how many more there were */
+export function makeError(stderr: string, dir: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /error/i.test(l) && !/^make(\[\d+\])?: \*\*\*/.test(l));
+  const first = errors[0] ?? lines[0] ?? 'failed';
+  return `make -C ${dir}: ${first}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`;
+}
+
+/**
+ * One cycle at a time for a watcher. A save while a cycle runs stops the
+ * cycle's child (its verdict is already stale) and queues the saved files;
+ * when the cycle returns, the next runs for what was queued, plus the
+ * cut-short cycle's own files, timed from the first save it waited for.
+ * Ctrl-C and SIGTERM close the watcher and stop the child; `exited`
+ * resolves with 130 or 143 once the cycle under way has returned.
+ */
+export class RerunLoop {
+  readonly exited: Promise<number>;
+  private resolveExit!: (status: number) => void;
+  private child: GroupChild | undefined;
+  private running: Promise<void> | undefined;
+  private queued: string[] = [];
+  private queuedAt: number | undefined;
+  private stopping = false;
+
+  /** `cycle` returns false when it was cut short (it asks `cutShort` after each child) */
+  constructor(private readonly cycle: (files: string[], savedAt: number) => Promise<boolean>) {
+    this.exited = new Promise((r) => { this.resolveExit = r; });
+  }
+
+  /** a child of the cycle under way, which a later save or Ctrl-C stops */
+  spawn(file: string, args: string[], keepStderr = false): GroupChild['done'] {
+    this.child = spawnGroup(file, args, keepStderr);
+    return this.child.done;
+  }
+
+  /** a later save or Ctrl-C came while the child ran: the cycle should return at once */
+  get cutShort(): boolean {
+    return this.stopping || this.queuedAt !== undefined;
+  }
+
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** files saved: a cycle for them now, or once the one under way has stopped */
+  saved(files: string[], savedAt: number): void {
+    if (this.stopping) return;
+    if (!this.running) return this.start(files, savedAt);
+    this.queued.push(...files);
+    this.queuedAt ??= savedAt;
+    this.child?.stop();
+  }
+
+  /** Ctrl-C (130) and SIGTERM (143) end the loop, and the watcher with it */
+  stopOn(watcher: { close(): void }, say: (line: string) => void): void {
+    const stop = (status: number) => () => {
+      if (this.stopping) return;
+      this.stopping = true;
+      watcher.close();
+      this.child?.stop();
+      void (this.running ?? Promise.resolve()).then(() => {
+        say('stopped');
+        this.resolveExit(status);
+      });
+    };
+    process.once('SIGINT', stop(130));
+    process.once('SIGTERM', stop(143));
+  }
+
+  private start(files: string[], savedAt: number): void {
+    this.running = this.cycle(files, savedAt).then((finished) => {
+      this.running = undefined;
+      this.child = undefined;
+      const at = this.queuedAt;
+      if (at === undefined || this.stopping) return;
+      const next = [...new Set([...(finished ? [] : files), ...this.queued])].sort();
+      this.queued = [];
+      this.queuedAt = undefined;
+      this.start(next, at);
+    });
+  }
+}

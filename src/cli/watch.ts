@@ -10,7 +10,7 @@
  */
 import type { Command } from 'commander';
 import { parseInteger } from './options.js';
-import type { ChangeBatch, GroupChild, SourceWatcher, WatchTarget } from './watch-files.js';
+import type { ChangeBatch, SourceWatcher, WatchTarget } from './watch-files.js';
 
 const COMMANDS = ['run', 'explore', 'build', 'demo', 'trace'];
 
@@ -19,14 +19,6 @@ function verdict(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal) return `killed by ${signal}`;
   const meaning: Record<number, string> = { 0: 'passed', 1: 'failed', 2: 'bad input', 3: 'penlab could not run', 130: 'interrupted' };
   return `exit ${code}${meaning[code ?? -1] ? ` (${meaning[code!]})` : ''}`;
-}
-
-/** make's failure in one line: its first error, and how many more there were */
-function makeError(stderr: string, dir: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const errors = lines.filter((l) => /error/i.test(l) && !/^make(\[\d+\])?: \*\*\*/.test(l));
-  const first = errors[0] ?? lines[0] ?? 'failed';
-  return `make -C ${dir}: ${first}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`;
 }
 
 export function registerWatch(program: Command): void {
@@ -67,50 +59,30 @@ export function registerWatch(program: Command): void {
 async function watchAndRun(paths: string[], command: string[], makeDirs: string[], quietMs: number): Promise<number> {
   const { join } = await import('node:path');
   const { PACKAGE_ROOT } = await import('../cache.js');
-  const { SourceWatcher, spawnGroup, watchTargets } = await import('./watch-files.js');
+  const { describeChange, makeError, RerunLoop, SourceWatcher, watchTargets } = await import('./watch-files.js');
   const { InputError, SetupError } = await import('../errors.js');
   // the penlab this is: argv[1] as node was given it (an installed bin runs dist/, a checkout's src/ through tsx)
   const bin = process.argv[1] ?? join(PACKAGE_ROOT, 'bin', 'penlab.js');
   const say = (line: string) => process.stderr.write(`penlab watch: ${line}\n`);
+  const changed = (files: string[]) => describeChange(files, (f) => f.replace(`${process.cwd()}/`, ''));
 
-  let child: GroupChild | undefined;
-  let again: number | undefined; // a save arrived while a run was under way: its time
-  let stopping = false;
-  const stopChild = () => child?.stop();
-  const step = (file: string, args: string[], keepStderr: boolean) => {
-    child = spawnGroup(file, args, keepStderr);
-    return child.done;
-  };
-
-  const cycle = async (savedAt: number, why: string) => {
-    say(`${why}: penlab ${command.join(' ')}`);
+  // no files: the run at the start
+  const loop = new RerunLoop(async (files, savedAt) => {
+    say(`${files.length ? changed(files) : 'start'}: penlab ${command.join(' ')}`);
     for (const dir of makeDirs) {
-      const m = await step('make', ['-s', '-C', dir], true);
-      if (stopping || again !== undefined) return;
+      const m = await loop.spawn('make', ['-s', '-C', dir], true);
+      if (loop.cutShort) return false;
       if (m.code !== 0) {
         say(`${m.code === 127 ? `make: ${m.stderr}` : makeError(m.stderr, dir)}; waiting for changes`);
-        return;
+        return true;
       }
     }
-    const r = await step(process.execPath, [bin, ...command], false);
-    if (stopping || again !== undefined) return;
+    const r = await loop.spawn(process.execPath, [bin, ...command]);
+    if (loop.cutShort) return false;
     const secs = ((performance.now() - savedAt) / 1000).toFixed(2);
-    say(`${verdict(r.code, r.signal)}, ${secs} s after ${why === 'start' ? 'the start' : 'the save'}; waiting for changes (Ctrl-C stops)`);
-  };
-
-  let running: Promise<void> | undefined;
-  const start = (savedAt: number, why: string) => {
-    running = (async () => {
-      await cycle(savedAt, why);
-      child = undefined;
-      running = undefined;
-      if (again !== undefined && !stopping) {
-        const t = again;
-        again = undefined;
-        start(t, 'changed during the run');
-      }
-    })();
-  };
+    say(`${verdict(r.code, r.signal)}, ${secs} s after ${files.length ? 'the save' : 'the start'}; waiting for changes (Ctrl-C stops)`);
+    return true;
+  });
 
   let targets: WatchTarget[];
   try {
@@ -119,13 +91,8 @@ async function watchAndRun(paths: string[], command: string[], makeDirs: string[
     throw new InputError(`${paths.join(' ')}: cannot watch (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   const onChange = ({ files, savedAt }: ChangeBatch) => {
-    if (stopping) return;
-    const why = `${files.map((f) => f.replace(`${process.cwd()}/`, '')).slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''} changed`;
-    if (running) {
-      again ??= savedAt;
-      say(`${why}: stopping the run under way`);
-      stopChild();
-    } else start(savedAt, why);
+    if (loop.busy) say(`${changed(files)}: stopping the run under way`);
+    loop.saved(files, savedAt);
   };
   let watcher: SourceWatcher;
   try {
@@ -135,20 +102,7 @@ async function watchAndRun(paths: string[], command: string[], makeDirs: string[
     if (code === 'ENOSPC' || code === 'EMFILE') throw new SetupError(`cannot watch ${paths.join(' ')}: ${code}: the system's limit on watches (fs.inotify.max_user_watches) is reached`);
     throw new InputError(`${paths.join(' ')}: cannot watch (${code ?? e})`);
   }
-
-  return new Promise<number>((resolveExit) => {
-    const stop = (status: number) => () => {
-      if (stopping) return;
-      stopping = true;
-      watcher.close();
-      stopChild();
-      void (running ?? Promise.resolve()).then(() => {
-        say('stopped');
-        resolveExit(status);
-      });
-    };
-    process.once('SIGINT', stop(130));
-    process.once('SIGTERM', stop(143));
-    start(performance.now(), 'start');
-  });
+  loop.stopOn(watcher, say);
+  loop.saved([], performance.now());
+  return loop.exited;
 }
