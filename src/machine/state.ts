@@ -31,12 +31,11 @@ function holdsStateful(v: unknown): boolean {
   return isStateful(v) || (Array.isArray(v) && v.some(holdsStateful));
 }
 
+/** a field's value as saved: stateful objects by their own lists, the rest copied */
 function save(v: unknown): unknown {
-  if (typeof v !== 'object' || v === null) return v;
   if (isStateful(v)) return saveState(v);
   if (Array.isArray(v)) return v.map(save);
-  if (ArrayBuffer.isView(v)) return (v as Uint8Array).slice();
-  return structuredClone(v);
+  return copy(v);
 }
 
 /** restores `saved` into `holder[key]`, in place where the current value allows it */
