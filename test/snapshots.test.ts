@@ -18,7 +18,9 @@ import { ExploreSession, type RunRecord } from '../src/explore/session.js';
 import { freshState } from '../src/explore/state.js';
 import { disposeSnapshot, type Machine, type MachineSnapshot } from '../src/machine/machine.js';
 import { saveState } from '../src/machine/state.js';
-import { runOn } from '../src/run.js';
+import { loadFirmware } from '../src/elf/elf.js';
+import { vexpressA9 } from '../src/machine/board.js';
+import { prepareMachine, runOn } from '../src/run.js';
 import { earlyWakes } from '../src/scheduler/early-wake.js';
 import { ChoicePolicy } from '../src/scheduler/policies/choices.js';
 import type { LoopState } from '../src/scheduler/scheduler.js';
@@ -96,6 +98,30 @@ describe('a machine snapshot is the run from reset to the same point', () => {
       }
     });
   }
+
+  it('a restore brings back SCTLR.A for the stepper too: the alignment fault after it is taken again', () => {
+    // the stepper keeps SCTLR between runs; a restore must make it read it again
+    const image = loadFirmware(fw('exceptions'), vexpressA9());
+    const kinds: string[] = [];
+    const m = prepareMachine(image, { observers: [{ event: (e) => { if (e.kind === 'exception-entry') kinds.push(e.exception); } }] });
+    try {
+      const load = image.symbol('align_insn')!.address;
+      m.runCore(0, 100_000, false, load);
+      expect(m.cores[0]!.pc).toBe(load);
+      expect(m.cores[0]!.native.readCp15(1, 0, 0, 0) & 2).toBe(2);
+      const s = m.snapshot();
+      m.runCore(0, 100_000, false); // to the exit, which turns alignment checking off again
+      expect(m.ending).toMatchObject({ outcome: 'exit', exitCode: 0 });
+      expect(m.cores[0]!.native.readCp15(1, 0, 0, 0) & 2).toBe(0);
+      kinds.length = 0;
+      m.restore(s);
+      m.runCore(0, 1, false);
+      expect(kinds).toEqual(['dabt']);
+      disposeSnapshot(s);
+    } finally {
+      m.dispose();
+    }
+  });
 
   it('the fingerprint sees a register, a RAM byte, a device and the clock (the comparison can fail)', async () => {
     await initDisassembler();

@@ -66,7 +66,7 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 9;
+const ABI_VERSION = 10;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
@@ -118,7 +118,6 @@ function loadLibraries() {
     mmioMap: uc.func('int uc_mmio_map(void *uc, uint64_t address, size_t size, pl_mmio_read *read, void *rud, pl_mmio_write *write, void *wud)'),
     ctxAlloc: uc.func('int uc_context_alloc(void *uc, _Out_ void **ctx)'),
     ctxSave: uc.func('int uc_context_save(void *uc, void *ctx)'),
-    ctxRestore: uc.func('int uc_context_restore(void *uc, void *ctx)'),
     ctxFree: uc.func('int uc_context_free(void *ctx)'),
     alloc: pl.func('void *pl_alloc(uint32_t size)'),
     free: pl.func('void pl_free(void *p, uint32_t size)'),
@@ -137,11 +136,13 @@ function loadLibraries() {
     busHostWrote: pl.func('void pl_bus_host_wrote(void *b, uint32_t a, uint32_t len)'),
     busFree: pl.func('void pl_bus_free(void *b)'),
     coreOpen: pl.func('int pl_core_open(void *b, int id, uint32_t model, uint32_t *log, uint32_t cap, _Out_ void **core)'),
+    coreOut: pl.func('void *pl_core_out(void *c)'),
     coreUc: pl.func('void *pl_core_uc(void *c)'),
     coreTbs: pl.func('uint32_t pl_core_tbs(void *c)'),
     coreTranslated: pl.func('uint32_t pl_core_translated(void *c)'),
     coreClose: pl.func('void pl_core_close(void *c)'),
-    run: pl.func('int pl_run(void *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out)'),
+    run: pl.func('int pl_run(void *c, uint32_t budget, uint32_t flags, uint32_t until)'),
+    contextRestore: pl.func('int pl_context_restore(void *c, void *ctx)'),
     cpRead: pl.func('int pl_cp_read(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, _Out_ uint32_t *val)'),
     cpWrite: pl.func('int pl_cp_write(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val)'),
     sbEntries: pl.func('void *pl_core_sb(void *c)'),
@@ -254,7 +255,8 @@ const LOG_WORDS = 3 * 8192;
 export class NativeCore {
   readonly ptr: Ptr;
   readonly uc: Ptr;
-  readonly out = new Uint32Array(Out.Count);
+  /** pl_run's results, in the stepper's own memory */
+  readonly out: Uint32Array;
   readonly log = new Uint32Array(LOG_WORDS);
   private readonly callbacks: unknown[] = [];
   private readonly reg = new Uint32Array(1);
@@ -268,6 +270,7 @@ export class NativeCore {
     if (err) throw this.error('open', err);
     this.ptr = out[0];
     this.uc = native().coreUc(this.ptr);
+    this.out = new Uint32Array(koffi.view(native().coreOut(this.ptr), Out.Count * 4));
   }
 
   private error(what: string, code: number): NativeError {
@@ -276,7 +279,7 @@ export class NativeCore {
 
   /** Runs at most `budget` instructions, stopping before `until` (1: never); results land in `out` and `log`. */
   run(budget: number, flags: number, until = 1): void {
-    native().run(this.ptr, budget, flags, until, this.out);
+    native().run(this.ptr, budget, flags, until);
   }
 
   /** translation blocks this engine generated since it opened, and their guest bytes */
@@ -350,7 +353,7 @@ export class NativeCore {
   }
 
   restoreContext(ctx: NativeContext): void {
-    const err = native().ctxRestore(this.uc, ctx.ptr) as number;
+    const err = native().contextRestore(this.ptr, ctx.ptr) as number;
     if (err) throw this.error('restoring a context', err);
   }
 

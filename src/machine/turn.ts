@@ -35,6 +35,8 @@ interface InRun {
 export class TurnRunner {
   /** a native run in progress: its core and how far its log has been delivered */
   private inRun: InRun | undefined;
+  /** per core, the record a run in progress fills: reused, since lockstep makes a native run per step */
+  private readonly runs: InRun[];
   /** per core: every 16th turn takes a state hash (livelock) */
   private readonly hashTick: number[];
   /** per core: exceptions entered and not yet returned from */
@@ -46,6 +48,7 @@ export class TurnRunner {
   constructor(private readonly m: Machine) {
     this.hashTick = m.cores.map(() => 0);
     this.handlerDepth = m.cores.map(() => 0);
+    this.runs = m.cores.map((_, id) => ({ id, drained: 0, fetched: 0, deviceWrites: 0, deviceRead: undefined }));
     // semihosting runs from the SVC trap, after the SVC's step was counted
     this.semihosting = new Semihosting(m.bus, (core, byte) => m.print(core, byte, m.steps - 1));
     m.bus.beforeDeviceAccess = (core, write, address) => {
@@ -113,7 +116,10 @@ export class TurnRunner {
       // stops and every 16th turn of a core, which any loop still comes back to
       const hash = untilVisible || (this.hashTick[id] = (this.hashTick[id]! + 1) & 15) === 0 ? RunFlag.Hash : 0;
       const n = core.native;
-      const run: InRun = (this.inRun = { id, drained: 0, fetched: 0, deviceWrites: 0, deviceRead: undefined });
+      const run = this.runs[id]!;
+      run.drained = run.fetched = run.deviceWrites = 0;
+      run.deviceRead = undefined;
+      this.inRun = run;
       try {
         n.run(slice, flags | watch | hash, until === undefined ? 1 : until);
         if (logFetch) this.drainLog(id);

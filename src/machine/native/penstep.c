@@ -383,7 +383,7 @@ int pl_core_open(pl_bus *b, int id, uint32_t cpu_model, uint32_t *log, uint32_t 
   *out_core = NULL;
   if (b->ncores == MAX_CORES || id < 0 || id >= MAX_CORES) return UC_ERR_ARG;
   pl_core *c = calloc(1, sizeof(pl_core));
-  c->bus = b; c->id = id; c->log = log; c->log_cap = log_cap;
+  c->bus = b; c->id = id; c->log = log; c->log_cap = log_cap; c->out = c->out_buf;
   c->exec_pages = calloc(b->npages ? b->npages : 1, 1);
   c->exec_chunks = calloc(b->npages ? (size_t)b->npages << (PAGE_SHIFT - CHUNK_SHIFT - 3) : 1, 1);
   uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_ARM, &c->uc);
@@ -413,6 +413,8 @@ fail:
 }
 
 uc_engine *pl_core_uc(pl_core *c) { return c->uc; }
+/* the core's out[]: TS reads it in place, so a run passes no buffer across */
+uint32_t *pl_core_out(pl_core *c) { return c->out_buf; }
 
 /* translation blocks generated since the engine opened (the buffer's growth) */
 uint32_t pl_core_tbs(pl_core *c) { return (uint32_t)c->tbs; }
@@ -508,12 +510,19 @@ static uint32_t skip_zeros(pl_core *c, uint32_t pc, uint32_t cpsr) {
   return pc;
 }
 
+/* a saved register context goes back: SCTLR may differ */
+int pl_context_restore(pl_core *c, uc_context *ctx) {
+  c->sctlr_known = 0;
+  return uc_context_restore(c->uc, ctx);
+}
+
 /* run core c for at most `budget` instructions, stopping before `until`
-   (1 = never: no instruction is at an odd address); out[] as the enums above */
-int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t *out) {
+   (1 = never: no instruction is at an odd address); out[] (given at open) as the enums above.
+   Only scalars cross per call: this is the call lockstep makes once per step. */
+int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until) {
+  uint32_t *out = c->out;
   if (c->nstale || c->stale_all) drop_stale(c);
   c->last_addr = c->last_size = c->last_value = c->last_write = c->seen_writes = 0;
-  c->out = out;
   out[O_RETIRED] = out[O_LOG_LEN] = 0;
   c->budget = budget; c->flags = flags; c->until = until; c->retired = 0; c->stop_after = 0;
   c->reason = STOP_BUDGET; c->log_len = 0; c->trap = 0; c->trap_word = 0;
@@ -522,10 +531,12 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   if (c->sb_state[SB_LEN]) sb_show(c);
   c->fault_addr = 0; c->fault_write = 0; c->undo_size = 0;
   /* SCTLR.A can only change at an MCR, which ends a run (STOP_SCTLR), or between runs */
-  uint32_t sctlr = 0;
-  uc_arm_cp_reg sr = { .cp = 15, .crn = 1, .crm = 0, .opc1 = 0, .opc2 = 0 };
-  if (uc_reg_read(c->uc, UC_ARM_REG_CP_REG, &sr) == UC_ERR_OK) sctlr = (uint32_t)sr.val;
-  if (sctlr & 2) c->flags = flags |= F_ALIGN;
+  if (!c->sctlr_known) {
+    uc_arm_cp_reg sr = { .cp = 15, .crn = 1, .crm = 0, .opc1 = 0, .opc2 = 0 };
+    c->sctlr = uc_reg_read(c->uc, UC_ARM_REG_CP_REG, &sr) == UC_ERR_OK ? (uint32_t)sr.val : 0;
+    c->sctlr_known = 1;
+  }
+  if (c->sctlr & 2) c->flags = flags |= F_ALIGN;
   uint32_t pc = 0, cpsr = read_cpsr(c->uc);
   uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
   uc_err e = UC_ERR_OK;
@@ -561,6 +572,7 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until, uint32_t
   }
   if (c->npatch) cache_unpatch(c);
   if (c->sb_state[SB_LEN]) sb_hide(c);
+  if (c->reason == STOP_SCTLR) c->sctlr_known = 0;
   out[O_ERR] = e;
   out[O_MEM_OP] = c->mem_op;
   out[O_MEM_ARG] = c->mem_arg;
@@ -596,6 +608,7 @@ int pl_cp_read(pl_core *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t o
 
 /* coprocessor register writes (fault status and address registers at exception entry) */
 int pl_cp_write(pl_core *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val) {
+  c->sctlr_known = 0;
   uc_arm_cp_reg r = { .cp = 15, .is64 = 0, .sec = 0, .crn = crn, .crm = crm, .opc1 = opc1, .opc2 = opc2, .val = val };
   return uc_reg_write(c->uc, UC_ARM_REG_CP_REG, &r);
 }

@@ -63,7 +63,7 @@ enum {
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 9u
+#define PL_ABI_VERSION 10u
 
 typedef struct {
   uint32_t base, size, first_page;
@@ -100,7 +100,12 @@ typedef struct pl_core {
   uint32_t nstale;
   int stale_all;         /* too many ranges: drop every page it executed from */
   uint32_t last_addr, last_size, last_value, last_write, seen_writes;
-  uint32_t *out;         /* pl_run's out[]: retired and log length kept current for device callbacks */
+  uint32_t *out;         /* pl_run's out[] (out_buf, which TS views): retired and log length kept current for device callbacks */
+  uint32_t out_buf[O_COUNT];
+  /* SCTLR as last read: it changes only at a trapped MCR (pl_cp_write), a context restore or a
+     STOP_SCTLR, each of which forgets it, so most runs skip the coprocessor lookup */
+  uint32_t sctlr;
+  int sctlr_known;
   uint32_t flags, budget, retired, until;
   int stop_after, reason;
   uint32_t *log, log_cap, log_len;
