@@ -36,8 +36,8 @@ function fingerprint(m: Machine): string {
   }
   const n = m.bus.native;
   for (const ram of m.bus.ram) h.update(ram.bytes);
-  h.update(n.pageDirty).update(n.readerPages);
-  for (let g = 0; g < n.readerPages.length; g++) if (n.readerPages[g]) h.update(n.wordReaders.subarray(g * 1024, (g + 1) * 1024));
+  h.update(n.dirty.flags).update(n.readers.flags);
+  for (let g = 0; g < n.readers.flags.length; g++) if (n.readers.has(g)) h.update(n.wordReaders.subarray(g * 1024, (g + 1) * 1024));
   h.update(json([n.epoch, n.seenEpoch, saveState(m), (m as unknown as { held: Parameters<typeof saveState>[0][] }).held.map(saveState)]));
   return h.digest('hex');
 }

@@ -207,13 +207,12 @@ export class Bus {
    * word the run changed keeps its translation into the next run.
    */
   restoreDirtyPages(pristine: Map<number, Uint8Array>): void {
-    const dirty = this.native.pageDirty;
-    for (let g = 0; g < dirty.length; g++) {
-      if (!dirty[g]) continue;
-      dirty[g] = 0;
+    const dirty = this.native.dirty;
+    for (const g of dirty.pages()) {
       const [ram, at] = this.pageAt(g);
       this.putBack(ram, at, pristine.get(ram.base + at));
     }
+    dirty.clear();
   }
 
   /**
@@ -225,15 +224,11 @@ export class Bus {
     const n = this.native;
     const pages = new Map<number, Uint8Array>();
     const readers = new Map<number, Uint8Array>();
-    const dirty = n.pageDirty;
-    const read = n.readerPages;
-    for (let g = 0; g < dirty.length; g++) {
-      if (dirty[g]) {
-        const [ram, at] = this.pageAt(g);
-        pages.set(g, ram.bytes.slice(at, at + PAGE));
-      }
-      if (read[g]) readers.set(g, n.wordReaders.slice(g * WORDS, (g + 1) * WORDS));
+    for (const g of n.dirty.pages()) {
+      const [ram, at] = this.pageAt(g);
+      pages.set(g, ram.bytes.slice(at, at + PAGE));
     }
+    for (const g of n.readers.pages()) readers.set(g, n.wordReaders.slice(g * WORDS, (g + 1) * WORDS));
     return { pages, readers, epoch: n.epoch, seenEpoch: n.seenEpoch };
   }
 
@@ -244,27 +239,22 @@ export class Bus {
    */
   restoreRam(s: RamSnapshot, pristine: Map<number, Uint8Array>): void {
     const n = this.native;
-    const dirty = n.pageDirty;
-    const read = n.readerPages;
-    for (let g = 0; g < dirty.length; g++) {
-      if (dirty[g] && !s.pages.has(g)) {
-        const [ram, at] = this.pageAt(g);
-        this.putBack(ram, at, pristine.get(ram.base + at));
-        dirty[g] = 0;
-      }
-      if (read[g] && !s.readers.has(g)) {
-        n.wordReaders.fill(0, g * WORDS, (g + 1) * WORDS);
-        read[g] = 0;
-      }
+    for (const g of n.dirty.pages()) {
+      if (s.pages.has(g)) continue;
+      const [ram, at] = this.pageAt(g);
+      this.putBack(ram, at, pristine.get(ram.base + at));
     }
+    n.dirty.clear();
+    for (const g of n.readers.pages()) if (!s.readers.has(g)) n.wordReaders.fill(0, g * WORDS, (g + 1) * WORDS);
+    n.readers.clear();
     for (const [g, bytes] of s.pages) {
       const [ram, at] = this.pageAt(g);
       this.putBack(ram, at, bytes);
-      dirty[g] = 1;
+      n.dirty.add(g);
     }
     for (const [g, bits] of s.readers) {
       n.wordReaders.set(bits, g * WORDS);
-      read[g] = 1;
+      n.readers.add(g);
     }
     n.setEpochs(s.epoch, s.seenEpoch);
   }

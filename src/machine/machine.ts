@@ -120,7 +120,7 @@ export class Machine implements BoardHost, Stateful {
       for (let p = seg.address & ~(PAGE - 1); p < seg.address + seg.memSize; p += PAGE) this.pristine.set(p, new Uint8Array(0));
     }
     for (const p of this.pristine.keys()) this.pristine.set(p, this.bus.slice(p, PAGE)!.slice());
-    this.bus.native.pageDirty.fill(0);
+    this.bus.native.dirty.clear();
 
     this.cores = [];
     for (let id = 0; id < board.cores; id++) {

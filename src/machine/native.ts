@@ -66,7 +66,7 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 10;
+const ABI_VERSION = 11;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
@@ -126,10 +126,9 @@ function loadLibraries() {
     busNpages: pl.func('uint32_t pl_bus_npages(void *b)'),
     busWordShared: pl.func('void *pl_bus_word_shared(void *b)'),
     busSetAllShared: pl.func('void pl_bus_set_all_shared(void *b, int all)'),
-    busPageDirty: pl.func('void *pl_bus_page_dirty(void *b)'),
+    busPageset: pl.func('void *pl_bus_pageset(void *b, int which, int part)'),
     busEpochPtr: pl.func('void *pl_bus_epoch_ptr(void *b)'),
     busWordReaders: pl.func('void *pl_bus_word_readers(void *b)'),
-    busReaderPages: pl.func('void *pl_bus_reader_pages(void *b)'),
     busSeenEpochPtr: pl.func('void *pl_bus_seen_epoch_ptr(void *b)'),
     busForgetReaders: pl.func('void pl_bus_forget_readers(void *b)'),
     busBump: pl.func('void pl_bus_bump(void *b)'),
@@ -179,17 +178,52 @@ export class HostRam {
   }
 }
 
+/**
+ * A set of pages kept by the stepper: a flag per page, and the list of the
+ * flagged ones, so a reset touches only the pages a run touched.
+ */
+export class PageSet {
+  /** a byte per page of all RAM: 1 if in the set */
+  readonly flags: Uint8Array;
+  private readonly list: Uint32Array;
+  private readonly count: Uint32Array;
+  constructor(bus: Ptr, which: number, npages: number) {
+    const n = native();
+    this.flags = new Uint8Array(koffi.view(n.busPageset(bus, which, 0), npages));
+    this.list = new Uint32Array(koffi.view(n.busPageset(bus, which, 1), npages * 4));
+    this.count = new Uint32Array(koffi.view(n.busPageset(bus, which, 2), 4));
+  }
+  /** the pages in the set, in the order they joined it */
+  pages(): Uint32Array {
+    return this.list.subarray(0, this.count[0]!);
+  }
+  has(g: number): boolean {
+    return this.flags[g] === 1;
+  }
+  add(g: number): void {
+    if (this.flags[g]) return;
+    this.flags[g] = 1;
+    this.list[this.count[0]!++] = g;
+  }
+  clear(): void {
+    const n = this.count[0]!;
+    for (let i = 0; i < n; i++) this.flags[this.list[i]!] = 0;
+    this.count[0] = 0;
+  }
+}
+
 /** The native half of the bus: RAM regions, per-page flags, the write epochs, who read which word. */
 export class NativeBus {
   readonly ptr: Ptr;
   private disposed = false;
   /** bit per RAM word (global offset / 4): accesses are scheduling points, unless allShared */
   wordShared!: Uint8Array;
-  pageDirty!: Uint8Array;
+  /** pages written since the last reset */
+  dirty!: PageSet;
   /** a byte per RAM word: bit per core that read it in this run (committed only where read) */
   wordReaders!: Uint8Array;
-  /** per page: some word of it has reader bits */
-  readerPages!: Uint8Array;
+  /** pages where some word has reader bits */
+  readers!: PageSet;
   /** the epoch words themselves, read without a native call */
   private readonly epochWord: Uint32Array;
   private readonly seenEpochWord: Uint32Array;
@@ -204,9 +238,9 @@ export class NativeBus {
     }
     const n = native().busNpages(this.ptr) as number;
     this.wordShared = new Uint8Array(koffi.view(native().busWordShared(this.ptr), n * 128));
-    this.pageDirty = new Uint8Array(koffi.view(native().busPageDirty(this.ptr), n));
+    this.dirty = new PageSet(this.ptr, 0, n);
     this.wordReaders = new Uint8Array(koffi.view(native().busWordReaders(this.ptr), n * 1024));
-    this.readerPages = new Uint8Array(koffi.view(native().busReaderPages(this.ptr), n));
+    this.readers = new PageSet(this.ptr, 1, n);
   }
   private everyWordShared = true;
   set allShared(all: boolean) {

@@ -212,7 +212,7 @@ static inline void note_readers(pl_core *c, uint32_t g, uint32_t size) {
   for (uint32_t w = g >> 2; w <= (g + size - 1) >> 2; w++) {
     if (b->word_readers[w] & me) continue;
     b->word_readers[w] |= me;
-    b->reader_pages[w >> (PAGE_SHIFT - 2)] = 1;
+    pageset_add(&b->readers, w >> (PAGE_SHIFT - 2));
   }
 }
 
@@ -251,11 +251,13 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
   if (type == UC_MEM_WRITE && c->nlines) cache_wrote(c, a, (uint32_t)size, (uint64_t)value);
   if (type == UC_MEM_WRITE && c->relaxed && sb_buffer(c, r, off, a, (uint32_t)size, (uint64_t)value)) {
     /* buffered: nobody else sees it yet (its drain counts as the change others see) */
-    b->page_dirty[pg] = b->page_dirty[pg_end] = 1;
+    pageset_add(&b->dirty, pg);
+    pageset_add(&b->dirty, pg_end);
     c->last_value = (uint32_t)value;
     if (c->flags & F_LOG_ACCESS) log3(c, EV_WRITE | ((uint32_t)size << 8), a, (uint32_t)value);
   } else if (type == UC_MEM_WRITE) {
-    b->page_dirty[pg] = b->page_dirty[pg_end] = 1;
+    pageset_add(&b->dirty, pg);
+    pageset_add(&b->dirty, pg_end);
     int ran = pl_written(c, g, a, (uint32_t)size);
     uint64_t v = (uint64_t)value;
     if (memcmp(r->host + off, &v, (size_t)size) != 0) {
@@ -311,41 +313,58 @@ void pl_free(void *p, uint32_t size) { if (p) munmap(p, size); }
 
 pl_bus *pl_bus_new(void) { return calloc(1, sizeof(pl_bus)); }
 
+static void pageset_free(pl_pageset *s) {
+  free(s->on); free(s->list);
+  s->on = NULL; s->list = NULL; s->n = 0;
+}
+
+static int pageset_alloc(pl_pageset *s, uint32_t npages) {
+  s->on = calloc(npages, 1);
+  s->list = calloc(npages, sizeof(uint32_t));
+  s->n = 0;
+  return s->on && s->list ? 0 : -1;
+}
+
 /* regions must all be added before the first core is opened */
 int pl_bus_add_ram(pl_bus *b, uint32_t base, uint32_t size, void *host) {
   if (b->nr == MAX_REGIONS || b->ncores) return -1;
   pl_region *r = &b->r[b->nr++];
   r->base = base; r->size = size; r->host = host; r->first_page = b->npages;
   b->npages += size >> PAGE_SHIFT;
-  free(b->word_shared); free(b->page_dirty); free(b->reader_pages);
+  free(b->word_shared); pageset_free(&b->dirty); pageset_free(&b->readers);
   pl_free(b->word_readers, (b->npages - (size >> PAGE_SHIFT)) << (PAGE_SHIFT - 2));
   b->word_shared = calloc((size_t)b->npages << (PAGE_SHIFT - 5), 1);
   b->all_shared = 1;
-  b->page_dirty = calloc(b->npages, 1);
   /* a byte per word of all RAM, committed only where cores read */
   b->word_readers = pl_alloc(b->npages << (PAGE_SHIFT - 2));
-  b->reader_pages = calloc(b->npages, 1);
-  return b->word_readers && b->word_shared && b->page_dirty && b->reader_pages ? 0 : -1;
+  int ok = pageset_alloc(&b->dirty, b->npages) == 0 && pageset_alloc(&b->readers, b->npages) == 0;
+  return b->word_readers && b->word_shared && ok ? 0 : -1;
 }
 
 uint32_t pl_bus_npages(pl_bus *b) { return b->npages; }
 uint8_t *pl_bus_word_shared(pl_bus *b) { return b->word_shared; }
 void pl_bus_set_all_shared(pl_bus *b, int all) { b->all_shared = all; }
-uint8_t *pl_bus_page_dirty(pl_bus *b) { return b->page_dirty; }
+/* the two page sets, for TS to view: which = 0 the dirty pages, 1 the pages with reader bits;
+   part = 0 the flags, 1 the list, 2 its length */
+void *pl_bus_pageset(pl_bus *b, int which, int part) {
+  pl_pageset *s = which ? &b->readers : &b->dirty;
+  return part == 0 ? (void *)s->on : part == 1 ? (void *)s->list : (void *)&s->n;
+}
 uint32_t *pl_bus_epoch_ptr(pl_bus *b) { return &b->epoch; }
-/* machine snapshots save and restore who read which word (the per-page flags say where to look) */
+/* machine snapshots save and restore who read which word (the reader pages say where to look) */
 uint8_t *pl_bus_word_readers(pl_bus *b) { return b->word_readers; }
-uint8_t *pl_bus_reader_pages(pl_bus *b) { return b->reader_pages; }
 uint32_t *pl_bus_seen_epoch_ptr(pl_bus *b) { return &b->seen_epoch; }
 void pl_bus_bump(pl_bus *b) { b->epoch++; b->seen_epoch++; }
 
 /* a new run: no core has read anything yet */
 void pl_bus_forget_readers(pl_bus *b) {
-  for (uint32_t pg = 0; pg < b->npages; pg++) {
-    if (!b->reader_pages[pg]) continue;
+  pl_pageset *s = &b->readers;
+  for (uint32_t i = 0; i < s->n; i++) {
+    uint32_t pg = s->list[i];
     memset(b->word_readers + ((size_t)pg << (PAGE_SHIFT - 2)), 0, 1u << (PAGE_SHIFT - 2));
-    b->reader_pages[pg] = 0;
+    s->on[pg] = 0;
   }
+  s->n = 0;
 }
 
 /* the host wrote [a, a+len): no engine may keep translating the old bytes.
@@ -370,7 +389,7 @@ void pl_bus_host_wrote(pl_bus *b, uint32_t a, uint32_t len) {
 
 void pl_bus_free(pl_bus *b) {
   if (!b) return;
-  free(b->word_shared); free(b->page_dirty); free(b->reader_pages);
+  free(b->word_shared); pageset_free(&b->dirty); pageset_free(&b->readers);
   pl_free(b->word_readers, b->npages << (PAGE_SHIFT - 2));
   free(b);
 }

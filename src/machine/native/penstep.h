@@ -63,12 +63,26 @@ enum {
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 10u
+#define PL_ABI_VERSION 11u
 
 typedef struct {
   uint32_t base, size, first_page;
   uint8_t *host;
 } pl_region;
+
+/* a set of pages: a flag per page for the test, and the list of flagged pages, so that clearing
+   the set (every reset) costs the pages a run touched, not the board's 40,960 */
+typedef struct {
+  uint8_t *on;
+  uint32_t *list;
+  uint32_t n;
+} pl_pageset;
+
+static inline void pageset_add(pl_pageset *s, uint32_t pg) {
+  if (s->on[pg]) return;
+  s->on[pg] = 1;
+  s->list[s->n++] = pg;
+}
 
 struct pl_core;
 
@@ -78,11 +92,11 @@ typedef struct pl_bus {
   uint32_t npages;
   uint8_t *word_shared; /* bit per RAM word, set by TS: accesses are scheduling points... */
   int all_shared;       /* ...unless every RAM access is one (the default) */
-  uint8_t *page_dirty;  /* per page: written since TS last cleared it (run reset) */
+  pl_pageset dirty;     /* pages written since TS last cleared them (run reset) */
   uint32_t epoch;       /* bumped whenever RAM changes value */
   uint32_t seen_epoch;  /* bumped when a change is one another core can see (RAM or device) */
   uint8_t *word_readers; /* per RAM word: bit per core that read it this run (lazily committed) */
-  uint8_t *reader_pages; /* per page: some word of it has reader bits (what a reset clears) */
+  pl_pageset readers;   /* pages with reader bits in some word (what a reset clears) */
   struct pl_core *cores[MAX_CORES];
   int ncores;
 } pl_bus;

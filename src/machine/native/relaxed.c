@@ -254,8 +254,8 @@ int pl_sb_drain(pl_core *c, uint32_t i) {
     uint32_t off = e[SB_ADDR] - r->base;
     if (memcmp(r->host + off, &e[SB_DATA], size) != 0) { c->bus->epoch++; c->bus->seen_epoch++; }
     memcpy(r->host + off, &e[SB_DATA], size);
-    c->bus->page_dirty[r->first_page + (off >> PAGE_SHIFT)] = 1;
-    c->bus->page_dirty[r->first_page + ((off + size - 1) >> PAGE_SHIFT)] = 1;
+    pageset_add(&c->bus->dirty, r->first_page + (off >> PAGE_SHIFT));
+    pageset_add(&c->bus->dirty, r->first_page + ((off + size - 1) >> PAGE_SHIFT));
     pl_written(c, global_off(r, e[SB_ADDR]), e[SB_ADDR], size);
   }
   if (!(e[SB_META] & SB_CACHED)) c->sb_state[SB_COHERENT]--;
