@@ -36,6 +36,8 @@ export interface RunOptions extends CheckOptions {
   dramSize?: number;
   /** reopen an engine at a reset once it generated this many translation blocks (memory bound; results never depend on it) */
   engineBlockBudget?: number;
+  /** round-robin turns run back to back in C where nothing watches them (default true; false: a native call per turn, which tests compare against) */
+  rotations?: boolean;
   /** exploration: steps between machine snapshots that forced prefixes go on from (0: always run from reset; explore/snapshots.ts) */
   checkpointSteps?: number;
   /** virtual clock rate: cycles (instructions retired machine-wide) per virtual second */
@@ -100,7 +102,7 @@ export function firmwareSha256(image: FirmwareImage): string {
 /** A machine with its checks attached, ready for `runOn` (reusable across runs). */
 export function prepareMachine(image: FirmwareImage, o: RunOptions = {}): Machine {
   const machine = new Machine(boardFor(o), image, {
-    continueAfterHazard: o.continueAfterHazard, engineBlockBudget: o.engineBlockBudget, consoleLimit: o.consoleLimit,
+    continueAfterHazard: o.continueAfterHazard, engineBlockBudget: o.engineBlockBudget, rotations: o.rotations, consoleLimit: o.consoleLimit,
     faultOnException: o.faultOnException, memory: o.memory,
   });
   attachChecks(machine, o);

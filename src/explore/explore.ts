@@ -50,7 +50,7 @@ export interface ExploreOptions {
 }
 
 /** options that change neither which schedules run nor what is found */
-const RESULT_NEUTRAL = new Set(['jobs', 'out', 'resume', 'onProgress', 'signal', 'observers', 'trace', 'saveSchedule', 'force', 'engineBlockBudget', 'checkpointSteps']);
+const RESULT_NEUTRAL = new Set(['jobs', 'out', 'resume', 'onProgress', 'signal', 'observers', 'trace', 'saveSchedule', 'force', 'engineBlockBudget', 'rotations', 'checkpointSteps']);
 
 /** splitmix32: a well-spread seed for run i */
 export function runSeed(seed: number, i: number): number {

@@ -33,6 +33,8 @@ export interface MachineOptions {
   continueAfterHazard?: boolean;
   /** translation blocks an engine may generate before a reset reopens it (default ENGINE_BLOCK_BUDGET) */
   engineBlockBudget?: number;
+  /** round-robin turns run back to back in C where nothing watches them (default true) */
+  rotations?: boolean;
   /** console bytes kept (default 1 MiB); the rest are counted */
   consoleLimit?: number;
   /** an undefined instruction or abort ends the run as a fault instead of entering the firmware's vector */
@@ -250,6 +252,23 @@ export class Machine implements BoardHost, Stateful {
   /** Runs core `id` for at most `budget` steps (turn.ts). Returns steps retired. */
   runCore(id: number, budget: number, untilVisible: boolean, until?: number): number {
     return this.turn.run(id, budget, untilVisible, until);
+  }
+
+  /**
+   * Whether round-robin turns may run back to back in C now (rotate): no one
+   * watches instructions or events (the run's only witnesses are its
+   * results), memory is sequentially consistent, and no interrupt is raised,
+   * so a turn that ends at its budget changes nothing the scheduler looks at.
+   */
+  get canRotate(): boolean {
+    if (this.options.rotations === false || this.memory.relaxed || this.events.wantsFetch || this.events.wantsEvents) return false;
+    for (let id = 0; id < this.cores.length; id++) if (this.gic.irqLine(id)) return false;
+    return true;
+  }
+
+  /** Round-robin turns of `quantum` steps over the cores in `ready` (a bit per id) after `last`, at most `maxSteps` steps (turn.ts). */
+  rotate(ready: number, last: number | undefined, quantum: number, maxSteps: number, onTurn: (core: number, steps: number) => void): void {
+    this.turn.rotate(ready, last, quantum, maxSteps, onTurn);
   }
 
   /**

@@ -51,6 +51,14 @@ export const Out = {
  */
 export const LogEv = { Fetch: 1, Read: 2, Write: 3, Reg: 4 } as const;
 
+/**
+ * Round-robin turns run back to back in the stepper (rotate.c, ROT_*): a
+ * record of Rot.Words per turn; Last and Hashed are flags in its Core word.
+ */
+export const Rot = {
+  Cap: 256, Core: 0, Retired: 1, Wrote: 2, Pc: 3, Cpsr: 4, HashLo: 5, HashHi: 6, Epoch: 7, Words: 8, Last: 0x100, Hashed: 0x200, None: 0xffffffff,
+} as const;
+
 /** the registers a delta can name, in penstep.c's reg_ids order */
 export const TRACED_REGS = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'sp', 'lr', 'cpsr'] as const;
 
@@ -66,7 +74,7 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 11;
+const ABI_VERSION = 12;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
@@ -79,6 +87,7 @@ export function expectedLayout(): number[] {
     Sb.Addr, Sb.Meta, Sb.Seq, Sb.Pc, Sb.Data, Sb.Old, Sb.Gen, Sb.Words, Sb.Cached, Sb.Cap,
     RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash, RunFlag.LogRegs, RunFlag.Align,
     LogEv.Fetch, LogEv.Read, LogEv.Write, LogEv.Reg, TRACED_REGS.length,
+    Rot.Cap, Rot.Core, Rot.Retired, Rot.Wrote, Rot.Pc, Rot.Cpsr, Rot.HashLo, Rot.HashHi, Rot.Epoch, Rot.Words, Rot.Last, Rot.Hashed, Rot.None,
   ];
 }
 
@@ -134,6 +143,8 @@ function loadLibraries() {
     busBump: pl.func('void pl_bus_bump(void *b)'),
     busHostWrote: pl.func('void pl_bus_host_wrote(void *b, uint32_t a, uint32_t len)'),
     busFree: pl.func('void pl_bus_free(void *b)'),
+    busRotation: pl.func('void *pl_bus_rotation(void *b, int part)'),
+    rotate: pl.func('uint32_t pl_rotate(void *b, uint32_t ready, uint32_t last, uint32_t quantum, uint32_t max_steps, uint32_t flags)'),
     coreOpen: pl.func('int pl_core_open(void *b, int id, uint32_t model, uint32_t *log, uint32_t cap, _Out_ void **core)'),
     coreOut: pl.func('void *pl_core_out(void *c)'),
     coreUc: pl.func('void *pl_core_uc(void *c)'),
@@ -227,8 +238,13 @@ export class NativeBus {
   /** the epoch words themselves, read without a native call */
   private readonly epochWord: Uint32Array;
   private readonly seenEpochWord: Uint32Array;
+  /** rotate.c's state: the turn records, per core the hash tick and the epoch of its last hash, and the core running now */
+  readonly rotation: { records: Uint32Array; ticks: Uint32Array; epochs: Uint32Array; running: Uint32Array };
   constructor() {
     this.ptr = native().busNew();
+    const view = (part: number, words: number) => new Uint32Array(koffi.view(native().busRotation(this.ptr, part), words * 4));
+    // eight cores at most (MAX_CORES); `running` is followed by the steps and the count of finished turns
+    this.rotation = { records: view(0, Rot.Cap * Rot.Words), ticks: view(1, 8), epochs: view(2, 8), running: view(3, 3) };
     this.epochWord = new Uint32Array(koffi.view(native().busEpochPtr(this.ptr), 4));
     this.seenEpochWord = new Uint32Array(koffi.view(native().busSeenEpochPtr(this.ptr), 4));
   }
@@ -269,6 +285,14 @@ export class NativeBus {
   }
   bump(): void {
     native().busBump(this.ptr);
+  }
+  /**
+   * Round-robin turns of `quantum` steps over the cores in `ready` (a bit per
+   * id) after `last` (8: none), at most `maxSteps` steps; records in
+   * `rotation.records`. Returns how many turns ran.
+   */
+  rotate(ready: number, last: number, quantum: number, maxSteps: number, flags: number): number {
+    return native().rotate(this.ptr, ready, last, quantum, maxSteps, flags) as number;
   }
   hostWrote(address: number, length: number): void {
     native().busHostWrote(this.ptr, address >>> 0, length >>> 0);

@@ -17,7 +17,7 @@ import { DeviceError } from './devices/device.js';
 import { Semihosting } from './devices/semihosting.js';
 import type { Machine } from './machine.js';
 import type { Poll } from './waiting.js';
-import { LogEv, Out, RunFlag, Stop, Trap, UC, ucStrerror } from './native.js';
+import { LogEv, Out, Rot, RunFlag, Stop, Trap, UC, ucStrerror } from './native.js';
 
 /** QEMU's exception number for BKPT, as Unicorn 2.0.1 hands it to UC_HOOK_INTR */
 const EXCP_BKPT = 7;
@@ -52,6 +52,7 @@ export class TurnRunner {
     // semihosting runs from the SVC trap, after the SVC's step was counted
     this.semihosting = new Semihosting(m.bus, (core, byte) => m.print(core, byte, m.steps - 1));
     m.bus.beforeDeviceAccess = (core, write, address) => {
+      if (this.rotating) this.catchUpRotation();
       this.drainLog(core);
       if (write && this.inRun?.id === core) this.inRun.deviceWrites++;
       if (write && m.memory.relaxed) {
@@ -93,7 +94,7 @@ export class TurnRunner {
    * the first instruction another core could observe (a shared-word access,
    * a device access, SEV/WFE/WFI, semihosting). Returns steps retired.
    */
-  run(id: number, budget: number, untilVisible: boolean, until?: number): number {
+  run(id: number, budget: number, untilVisible: boolean, until?: number, resumedHash?: number): number {
     const m = this.m;
     const core = m.cores[id]!;
     const logFetch = m.events.wantsFetch;
@@ -101,30 +102,37 @@ export class TurnRunner {
       | (m.events.wantsRegisters ? RunFlag.LogRegs : 0);
     if (untilVisible) flags |= RunFlag.StopShared;
     let done = 0;
-    while (done < budget && core.state === 'running' && !m.ended) {
-      // timer events due now become pending before the next instruction, whoever runs
-      if (m.clock.fireDue()) {
-        m.waiting.wakeSleepers();
-        if (m.ended) break;
-      }
-      if (m.gic.irqLine(id) && !core.irqMasked && !this.enter(core, 'irq', core.pc, m.steps)) break;
-      // stop the native run where the next timer event is due, so it fires at its exact cycle
-      const next = m.clock.nextEvent();
-      const slice = next === Infinity ? budget - done : Math.max(1, Math.min(budget - done, next - m.clock.now));
-      const watch = m.gic.irqLine(id) && core.irqMasked ? RunFlag.IrqWatch : 0;
-      // the whole-state hash (livelock) costs a register dump: take it at visible
-      // stops and every 16th turn of a core, which any loop still comes back to
-      const hash = untilVisible || (this.hashTick[id] = (this.hashTick[id]! + 1) & 15) === 0 ? RunFlag.Hash : 0;
+    // a rotation (rotate) made this turn's first native run: its results are in out[] already
+    let resumed = resumedHash;
+    // (the resumed run ran while the turn was still on: the core may be off or the run ended since)
+    while (resumed !== undefined || (done < budget && core.state === 'running' && !m.ended)) {
       const n = core.native;
       const run = this.runs[id]!;
-      run.drained = run.fetched = run.deviceWrites = 0;
-      run.deviceRead = undefined;
-      this.inRun = run;
-      try {
-        n.run(slice, flags | watch | hash, until === undefined ? 1 : until);
-        if (logFetch) this.drainLog(id);
-      } finally {
-        this.inRun = undefined;
+      let hash: number;
+      if (resumed !== undefined) {
+        hash = resumed;
+        resumed = undefined;
+      } else {
+        // timer events due now become pending before the next instruction, whoever runs
+        if (m.clock.fireDue()) {
+          m.waiting.wakeSleepers();
+          if (m.ended) break;
+        }
+        if (m.gic.irqLine(id) && !core.irqMasked && !this.enter(core, 'irq', core.pc, m.steps)) break;
+        // stop the native run where the next timer event is due, so it fires at its exact cycle
+        const next = m.clock.nextEvent();
+        const slice = next === Infinity ? budget - done : Math.max(1, Math.min(budget - done, next - m.clock.now));
+        const watch = m.gic.irqLine(id) && core.irqMasked ? RunFlag.IrqWatch : 0;
+        // the whole-state hash (livelock) costs a register dump: take it at visible
+        // stops and every 16th turn of a core, which any loop still comes back to
+        hash = untilVisible || (this.hashTick[id] = (this.hashTick[id]! + 1) & 15) === 0 ? RunFlag.Hash : 0;
+        this.inRun = this.resetRun(id);
+        try {
+          n.run(slice, flags | watch | hash, until === undefined ? 1 : until);
+          if (logFetch) this.drainLog(id);
+        } finally {
+          this.inRun = undefined;
+        }
       }
       const o = n.out;
       const retired = o[Out.Retired]!;
@@ -190,6 +198,94 @@ export class TurnRunner {
     }
     m.retired[id] = m.retired[id]! + done;
     return done;
+  }
+
+  /**
+   * Round-robin turns of `quantum` steps over the cores in `ready` (a bit per
+   * id) after `last`, run back to back in one native call (rotate.c), at
+   * most `maxSteps` steps, while each ends at its budget with nothing to
+   * see. Each turn is applied as `run` would have (steps, PC, polls, state
+   * hashes) and handed to `onTurn` with its steps; the last turn, the one
+   * that stopped for something, is finished by `run` itself. Only for runs
+   * where no one watches instructions or events (Machine.canRotate).
+   */
+  rotate(ready: number, last: number | undefined, quantum: number, maxSteps: number, onTurn: (core: number, steps: number) => void): void {
+    const m = this.m;
+    const rot = m.bus.native.rotation;
+    for (let id = 0; id < m.cores.length; id++) {
+      rot.ticks[id] = this.hashTick[id]!;
+      rot.epochs[id] = m.waiting.hashEpoch(id);
+    }
+    this.rotated = 0;
+    this.rotatedRun = -1;
+    this.rotating = true;
+    let n: number;
+    try {
+      n = m.bus.native.rotate(ready, last ?? 8, quantum, maxSteps, 0);
+    } finally {
+      this.rotating = false;
+      this.inRun = undefined;
+    }
+    for (let id = 0; id < m.cores.length; id++) this.hashTick[id] = rot.ticks[id]!;
+    this.applyRotated(n);
+    const records = rot.records;
+    for (let i = 0; i < n; i++) {
+      const at = i * Rot.Words;
+      const word = records[at + Rot.Core]!;
+      const id = word & 0xff;
+      if (word & Rot.Last) {
+        // no device callback came during this turn: its record still holds an earlier turn's counts
+        if (this.rotatedRun !== i) this.resetRun(id);
+        onTurn(id, this.run(id, quantum, false, undefined, word & Rot.Hashed ? RunFlag.Hash : 0));
+      } else {
+        onTurn(id, records[at + Rot.Retired]!);
+      }
+    }
+  }
+
+  /** a rotation in progress: the turns applied so far, and the turn the running core's record belongs to */
+  private rotating = false;
+  private rotated = 0;
+  private rotatedRun = -1;
+
+  private resetRun(id: number): InRun {
+    const run = this.runs[id]!;
+    run.drained = run.fetched = run.deviceWrites = 0;
+    run.deviceRead = undefined;
+    return run;
+  }
+
+  /** A device is called in the middle of a rotation: the machine catches up with the turns before this one. */
+  private catchUpRotation(): void {
+    const rot = this.m.bus.native.rotation;
+    const finished = rot.running[2]!;
+    this.applyRotated(finished);
+    const id = rot.running[0]!;
+    if (id === Rot.None) return;
+    if (this.rotatedRun !== finished) {
+      this.rotatedRun = finished;
+      this.inRun = this.resetRun(id);
+    }
+  }
+
+  /** the rotation's turns before record `upTo` (not its last, which `run` finishes), as `run` leaves a plain turn */
+  private applyRotated(upTo: number): void {
+    const m = this.m;
+    const records = m.bus.native.rotation.records;
+    for (; this.rotated < upTo; this.rotated++) {
+      const at = this.rotated * Rot.Words;
+      const word = records[at + Rot.Core]!;
+      if (word & Rot.Last) return;
+      const id = word & 0xff;
+      const core = m.cores[id]!;
+      const retired = records[at + Rot.Retired]!;
+      core.pc = records[at + Rot.Pc]!;
+      core.cpsr = records[at + Rot.Cpsr]!;
+      m.steps += retired;
+      m.retired[id] = m.retired[id]! + retired;
+      const hash = word & Rot.Hashed ? records[at + Rot.HashHi]! * 0x100000000 + records[at + Rot.HashLo]! : undefined;
+      m.waiting.note(id, records[at + Rot.Wrote] === 1, undefined, hash, records[at + Rot.Epoch]!);
+    }
   }
 
   /** the read a visible turn ended at, if it ended at one: RAM (re-checkable) or a device register (epoch-bound) */

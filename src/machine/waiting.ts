@@ -95,6 +95,11 @@ export class Waiting {
     return now === p.value;
   }
 
+  /** the memory epoch of core `id`'s last state hash (-1: none since the reset) */
+  hashEpoch(id: number): number {
+    return this.spin[id]!.epoch;
+  }
+
   /** a core whose whole state has repeated with memory unchanged: it can never get anywhere alone */
   isRepeating(id: number): boolean {
     const s = this.spin[id]!;
@@ -115,9 +120,11 @@ export class Waiting {
    * RAM value some other core has read, a shared word, code another core ran,
    * any device write) ends polling, while a counter only this core reads does
    * not: a bounded wait is still a wait. A repeated read starts polling; the
-   * register-state hash (when one was taken) feeds livelock.
+   * register-state hash (when one was taken) feeds livelock, against the
+   * memory epoch right after the run (`epoch`: given when the note comes
+   * later, for a turn of a rotation run in C).
    */
-  note(id: number, wrote: boolean, read: Poll | undefined, hash: number | undefined): void {
+  note(id: number, wrote: boolean, read: Poll | undefined, hash: number | undefined, epoch = this.bus.native.epoch): void {
     const s = this.spin[id]!;
     if (wrote) {
       s.polls.clear();
@@ -130,7 +137,6 @@ export class Waiting {
       if (s.polls.size < 64 || before) s.polls.set(pc, read);
     }
     if (hash === undefined) return;
-    const epoch = this.bus.native.epoch;
     const key = hash;
     if (s.epoch !== epoch || s.seen.size >= SPIN_MEMORY) {
       s.epoch = epoch;

@@ -54,6 +54,12 @@ export interface Policy {
    * branches on which store becomes visible there
    */
   choosesDrains?(v: SchedulerView): boolean;
+  /**
+   * Round robin: `next` always runs the candidate after the last for this
+   * many steps. Where nothing can change the candidates between turns, the
+   * scheduler runs such turns back to back in C (Machine.rotate).
+   */
+  readonly rotation?: number;
   /** told of a drain the scheduler makes itself (a store buffered DRAIN_AGE steps) */
   forcedDrain?(core: number, store: number): void;
   next(v: SchedulerView): Decision;

@@ -80,6 +80,13 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
   const atDecision = hooks.atDecision;
   let announced = -1;
   const save = (): LoopState => ({ log: saveState(log), last: v.last, decisions: v.decisions });
+  // a turn of a rotation run in C, as if the policy had decided it
+  const rotated = (core: number, steps: number) => {
+    v.decisions++;
+    log.run(core, steps);
+    v.last = core;
+  };
+  const quantum = policy.rotation;
   for (;;) {
     if (atDecision && v.decisions !== announced) {
       announced = v.decisions;
@@ -133,6 +140,14 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
     }
     // a loop that repeats can still be ended by a timer
     if (v.repeating.length === v.ready.length && !v.defaultDrain && clock.nextEvent() === Infinity) return end('livelock');
+    // round robin where nothing between turns can change the candidates: the turns run back to back in C
+    if (quantum !== undefined && quantum <= MAX_ROTATION_QUANTUM && !atDecision && !pending && (spinning | repeating) === 0 && machine.canRotate) {
+      const room = Math.min(maxSteps - machine.steps - clock.skips, clock.nextEvent() - clock.now, MAX_ROTATION_STEPS);
+      if (room >= quantum) {
+        machine.rotate(ready, v.last, quantum, room, rotated);
+        continue;
+      }
+    }
     v.step = machine.steps;
     const d = policy.next(v);
     v.decisions++;
@@ -167,6 +182,10 @@ export function resolveSymbol(machine: Machine, expr: string): number {
 }
 
 const NO_DRAINS: SchedulerView['drains'] = [];
+/** rotations are for short turns (lockstep); a long turn is one native call anyway */
+const MAX_ROTATION_QUANTUM = 4096;
+/** steps one rotation may run (the stepper counts them in 32 bits) */
+const MAX_ROTATION_STEPS = 2 ** 30;
 
 function fill(list: number[], mask: number): void {
   list.length = 0;

@@ -1,5 +1,5 @@
 /**
- * Builds penlab's C stepper (penstep.c and relaxed.c, sharing penstep.h →
+ * Builds penlab's C stepper (penstep.c, relaxed.c and rotate.c, sharing penstep.h →
  * libpenstep.so) with the machine's C compiler ($CC, default cc) into
  * penlab's cache (src/cache.ts), keyed by the sources, the compiler and its flags: built once on first use, rebuilt only
  * when one of those changes. The one place its compiler flags are written;
@@ -16,7 +16,7 @@ import { SetupError } from '../../errors.js';
 /** src/machine/native/, from src/ in a checkout and from dist/ in the package */
 const NATIVE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'machine', 'native');
 /** the stepper's C sources, compiled together; the header is part of the build key */
-export const STEPPER_SOURCES = ['penstep.c', 'relaxed.c'].map((f) => join(NATIVE_DIR, f));
+export const STEPPER_SOURCES = ['penstep.c', 'relaxed.c', 'rotate.c'].map((f) => join(NATIVE_DIR, f));
 const STEPPER_HEADER = join(NATIVE_DIR, 'penstep.h');
 export const CFLAGS = ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-shared', '-fPIC'];
 const INSTALL = 'apt-get install libunicorn-dev gcc';

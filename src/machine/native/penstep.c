@@ -311,7 +311,11 @@ void *pl_alloc(uint32_t size) {
 
 void pl_free(void *p, uint32_t size) { if (p) munmap(p, size); }
 
-pl_bus *pl_bus_new(void) { return calloc(1, sizeof(pl_bus)); }
+pl_bus *pl_bus_new(void) {
+  pl_bus *b = calloc(1, sizeof(pl_bus));
+  if (b) b->rot.core = ROT_NONE;
+  return b;
+}
 
 static void pageset_free(pl_pageset *s) {
   free(s->on); free(s->list);
@@ -478,11 +482,17 @@ static void state_hash(pl_core *c, uint32_t *out) {
     UC_ARM_REG_R10, UC_ARM_REG_R11, UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR,
     UC_ARM_REG_PC, UC_ARM_REG_CPSR, UC_ARM_REG_SPSR,
   };
-  uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; i++) {
-    uint32_t v = 0;
-    uc_reg_read(c->uc, regs[i], &v);
-    for (int k = 0; k < 4; k++) { h ^= (v >> (8 * k)) & 0xFF; h *= 1099511628211ull; }
+  /* FNV-1a's scheme a word at a time, with a shift to fold the high bits back: only equality
+     matters (a repeated state), and a multiply per byte showed in lockstep profiles */
+  enum { N = sizeof regs / sizeof regs[0] };
+  uint32_t v[N] = { 0 };
+  void *ptrs[N];
+  for (unsigned i = 0; i < N; i++) ptrs[i] = &v[i];
+  uc_reg_read_batch(c->uc, (int *)regs, ptrs, N);
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned i = 0; i < N; i++) {
+    h = (h ^ v[i]) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
   }
   out[O_HASH_LO] = (uint32_t)h;
   out[O_HASH_HI] = (uint32_t)(h >> 32);
@@ -507,8 +517,10 @@ static uint32_t skip_zeros(pl_core *c, uint32_t pc, uint32_t cpsr) {
   pl_region *r = find(c->bus, pc);
   while (r && pc - r->base + size <= r->size && c->retired < c->budget && pc != c->until
          && c->log_len + LOG_RESERVE <= c->log_cap) {
-    uint32_t w = 0;
-    memcpy(&w, r->host + (pc - r->base), size);
+    /* a whole-word load: a byte copy into w stalled on store forwarding at every step */
+    const uint8_t *at = r->host + (pc - r->base);
+    uint32_t w;
+    if (thumb) { uint16_t h; memcpy(&h, at, 2); w = h; } else memcpy(&w, at, 4);
     if (w != 0) break;
     if (c->flags & F_LOG_FETCH) log3(c, EV_FETCH | (size << 8), pc, 0);
     c->out[O_RETIRED] = ++c->retired;
@@ -646,6 +658,7 @@ uint32_t pl_layout(uint32_t *dst, uint32_t cap) {
     SB_ADDR, SB_META, SB_SEQ, SB_PC, SB_DATA, SB_OLD, SB_GEN, SB_WORDS, SB_CACHED, SB_CAP,
     F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH, F_LOG_REGS, F_ALIGN,
     EV_FETCH, EV_READ, EV_WRITE, EV_REG, NREGS,
+    ROT_CAP, ROT_CORE, ROT_RETIRED, ROT_WROTE, ROT_PC, ROT_CPSR, ROT_HASH_LO, ROT_HASH_HI, ROT_EPOCH, ROT_WORDS, ROT_LAST, ROT_HASHED, ROT_NONE,
   };
   uint32_t n = sizeof v / sizeof v[0];
   for (uint32_t i = 0; i < n && i < cap; i++) dst[i] = v[i];

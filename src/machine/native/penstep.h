@@ -63,7 +63,7 @@ enum {
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 11u
+#define PL_ABI_VERSION 12u
 
 typedef struct {
   uint32_t base, size, first_page;
@@ -86,6 +86,21 @@ static inline void pageset_add(pl_pageset *s, uint32_t pg) {
 
 struct pl_core;
 
+/* rotate.c: round-robin turns run back to back, a record of ROT_WORDS per turn */
+#define ROT_CAP 256
+enum { ROT_CORE = 0, ROT_RETIRED = 1, ROT_WROTE = 2, ROT_PC = 3, ROT_CPSR = 4, ROT_HASH_LO = 5, ROT_HASH_HI = 6, ROT_EPOCH = 7, ROT_WORDS = 8 };
+#define ROT_LAST 0x100u   /* in ROT_CORE: the turn ended the rotation; its core's out[] has the rest */
+#define ROT_HASHED 0x200u /* in ROT_CORE: the turn took the whole-state hash */
+#define ROT_NONE 0xFFFFFFFFu
+typedef struct {
+  uint32_t rec[ROT_CAP * ROT_WORDS];
+  uint32_t ticks[MAX_CORES];
+  uint32_t epochs[MAX_CORES];
+  uint32_t core;  /* the core whose turn runs now (ROT_NONE between rotations): device callbacks ask */
+  uint32_t steps; /* steps of the finished turns of this rotation */
+  uint32_t n;
+} pl_rotation;
+
 typedef struct pl_bus {
   pl_region r[MAX_REGIONS];
   int nr;
@@ -99,6 +114,7 @@ typedef struct pl_bus {
   pl_pageset readers;   /* pages with reader bits in some word (what a reset clears) */
   struct pl_core *cores[MAX_CORES];
   int ncores;
+  pl_rotation rot;
 } pl_bus;
 
 typedef struct pl_core {

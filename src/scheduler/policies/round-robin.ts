@@ -4,7 +4,10 @@ import type { Decision } from '../schedule.js';
 
 export class RoundRobin implements Policy {
   readonly untilVisible = false;
-  constructor(private readonly quantum: number) {}
+  readonly rotation: number;
+  constructor(private readonly quantum: number) {
+    this.rotation = quantum;
+  }
   get spec(): string {
     return 'rr';
   }
