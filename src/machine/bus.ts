@@ -17,6 +17,8 @@ const PAGE = 4096;
 const CHUNK = 16;
 /** words per page: the reader bits are a byte per word */
 const WORDS = PAGE / 4;
+/** bytes of the written-chunks bitmap per page (a bit per CHUNK) */
+const CHUNK_BYTES_PER_PAGE = PAGE / CHUNK / 8;
 
 /** RAM as a snapshot holds it: by global page index, the pages written since reset and the reader bits */
 export interface RamSnapshot {
@@ -211,6 +213,7 @@ export class Bus {
     for (const g of dirty.pages()) {
       const [ram, at] = this.pageAt(g);
       this.putBack(ram, at, pristine.get(ram.base + at));
+      this.native.chunkWritten.fill(0, g * CHUNK_BYTES_PER_PAGE, (g + 1) * CHUNK_BYTES_PER_PAGE);
     }
     dirty.clear();
   }
@@ -240,6 +243,7 @@ export class Bus {
   restoreRam(s: RamSnapshot, pristine: Map<number, Uint8Array>): void {
     const n = this.native;
     for (const g of n.dirty.pages()) {
+      n.chunkWritten.fill(0, g * CHUNK_BYTES_PER_PAGE, (g + 1) * CHUNK_BYTES_PER_PAGE);
       if (s.pages.has(g)) continue;
       const [ram, at] = this.pageAt(g);
       this.putBack(ram, at, pristine.get(ram.base + at));
@@ -251,6 +255,8 @@ export class Bus {
       const [ram, at] = this.pageAt(g);
       this.putBack(ram, at, bytes);
       n.dirty.add(g);
+      // which chunks of it were written is not kept: all of them may have been
+      n.chunkWritten.fill(0xff, g * CHUNK_BYTES_PER_PAGE, (g + 1) * CHUNK_BYTES_PER_PAGE);
     }
     for (const [g, bits] of s.readers) {
       n.wordReaders.set(bits, g * WORDS);

@@ -255,20 +255,26 @@ export class Machine implements BoardHost, Stateful {
   }
 
   /**
-   * Whether round-robin turns may run back to back in C now (rotate): no one
-   * watches instructions or events (the run's only witnesses are its
-   * results), memory is sequentially consistent, and no interrupt is raised,
-   * so a turn that ends at its budget changes nothing the scheduler looks at.
+   * Whether round-robin turns of `quantum` steps may run back to back in C
+   * now (rotate): memory is sequentially consistent and no interrupt is
+   * raised, so a turn that ends at its budget changes nothing the scheduler
+   * looks at; with observers, turns short enough that each core's log holds
+   * a rotation's worth.
    */
-  get canRotate(): boolean {
-    if (this.options.rotations === false || this.memory.relaxed || this.events.wantsFetch || this.events.wantsEvents) return false;
+  canRotate(quantum: number): boolean {
+    if (this.options.rotations === false || this.memory.relaxed) return false;
+    if (this.events.wantsFetch && quantum > 64) return false;
     for (let id = 0; id < this.cores.length; id++) if (this.gic.irqLine(id)) return false;
     return true;
   }
 
-  /** Round-robin turns of `quantum` steps over the cores in `ready` (a bit per id) after `last`, at most `maxSteps` steps (turn.ts). */
-  rotate(ready: number, last: number | undefined, quantum: number, maxSteps: number, onTurn: (core: number, steps: number) => void): void {
-    this.turn.rotate(ready, last, quantum, maxSteps, onTurn);
+  /**
+   * Round-robin turns of `quantum` steps over the cores in `ready` (a bit per
+   * id) after `last`, at most `maxSteps` steps (turn.ts). Returns the turns
+   * the stepper ran (0: none, the scheduler decides as usual).
+   */
+  rotate(ready: number, last: number | undefined, quantum: number, maxSteps: number, onTurn: (core: number, steps: number) => void): number {
+    return this.turn.rotate(ready, last, quantum, maxSteps, onTurn);
   }
 
   /**

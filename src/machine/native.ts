@@ -35,7 +35,7 @@ export const MemOp = { None: 0, Barrier: 1, CleanLine: 2, CleanAll: 3, Full: 4, 
 export const Sb = { Addr: 0, Meta: 1, Seq: 2, Pc: 3, Data: 4, Old: 6, Gen: 8, Words: 9, Cached: 0x100, Cap: 96 } as const;
 
 /** pl_run flags (penstep.c, F_*). */
-export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, Hash: 16, LogRegs: 32, Align: 64 } as const;
+export const RunFlag = { LogFetch: 1, LogAccess: 2, StopShared: 4, IrqWatch: 8, Hash: 16, LogRegs: 32, Align: 64, Append: 128 } as const;
 
 /** Layout of pl_run's out[] (penstep.c, O_*). */
 export const Out = {
@@ -56,7 +56,8 @@ export const LogEv = { Fetch: 1, Read: 2, Write: 3, Reg: 4 } as const;
  * record of Rot.Words per turn; Last and Hashed are flags in its Core word.
  */
 export const Rot = {
-  Cap: 256, Core: 0, Retired: 1, Wrote: 2, Pc: 3, Cpsr: 4, HashLo: 5, HashHi: 6, Epoch: 7, Words: 8, Last: 0x100, Hashed: 0x200, None: 0xffffffff,
+  Cap: 256, Core: 0, Retired: 1, Wrote: 2, Pc: 3, Cpsr: 4, HashLo: 5, HashHi: 6, Epoch: 7, LogStart: 8, LogEnd: 9, Words: 10,
+  Last: 0x100, Hashed: 0x200, None: 0xffffffff,
 } as const;
 
 /** the registers a delta can name, in penstep.c's reg_ids order */
@@ -74,7 +75,7 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 12;
+const ABI_VERSION = 14;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
@@ -85,9 +86,10 @@ export function expectedLayout(): number[] {
     Trap.None, Trap.Mpidr, Trap.Wfe, Trap.Wfi, Trap.Sev, Trap.Svc, Trap.Yield, Trap.Cp15,
     MemOp.None, MemOp.Barrier, MemOp.CleanLine, MemOp.CleanAll, MemOp.Full, MemOp.Fence,
     Sb.Addr, Sb.Meta, Sb.Seq, Sb.Pc, Sb.Data, Sb.Old, Sb.Gen, Sb.Words, Sb.Cached, Sb.Cap,
-    RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash, RunFlag.LogRegs, RunFlag.Align,
+    RunFlag.LogFetch, RunFlag.LogAccess, RunFlag.StopShared, RunFlag.IrqWatch, RunFlag.Hash, RunFlag.LogRegs, RunFlag.Align, RunFlag.Append,
     LogEv.Fetch, LogEv.Read, LogEv.Write, LogEv.Reg, TRACED_REGS.length,
-    Rot.Cap, Rot.Core, Rot.Retired, Rot.Wrote, Rot.Pc, Rot.Cpsr, Rot.HashLo, Rot.HashHi, Rot.Epoch, Rot.Words, Rot.Last, Rot.Hashed, Rot.None,
+    Rot.Cap, Rot.Core, Rot.Retired, Rot.Wrote, Rot.Pc, Rot.Cpsr, Rot.HashLo, Rot.HashHi, Rot.Epoch, Rot.LogStart, Rot.LogEnd, Rot.Words,
+    Rot.Last, Rot.Hashed, Rot.None,
   ];
 }
 
@@ -134,6 +136,7 @@ function loadLibraries() {
     busAddRam: pl.func('int pl_bus_add_ram(void *b, uint32_t base, uint32_t size, void *host)'),
     busNpages: pl.func('uint32_t pl_bus_npages(void *b)'),
     busWordShared: pl.func('void *pl_bus_word_shared(void *b)'),
+    busChunkWritten: pl.func('void *pl_bus_chunk_written(void *b)'),
     busSetAllShared: pl.func('void pl_bus_set_all_shared(void *b, int all)'),
     busPageset: pl.func('void *pl_bus_pageset(void *b, int which, int part)'),
     busEpochPtr: pl.func('void *pl_bus_epoch_ptr(void *b)'),
@@ -231,6 +234,8 @@ export class NativeBus {
   wordShared!: Uint8Array;
   /** pages written since the last reset */
   dirty!: PageSet;
+  /** bit per 16 bytes of RAM written since the last reset (32 bytes per page): code run from there may be stale */
+  chunkWritten!: Uint8Array;
   /** a byte per RAM word: bit per core that read it in this run (committed only where read) */
   wordReaders!: Uint8Array;
   /** pages where some word has reader bits */
@@ -238,13 +243,13 @@ export class NativeBus {
   /** the epoch words themselves, read without a native call */
   private readonly epochWord: Uint32Array;
   private readonly seenEpochWord: Uint32Array;
-  /** rotate.c's state: the turn records, per core the hash tick and the epoch of its last hash, and the core running now */
+  /** rotate.c's state: the turn records, per core the hash tick and the epoch of its last hash, and [core running now, steps, turns finished, halt] */
   readonly rotation: { records: Uint32Array; ticks: Uint32Array; epochs: Uint32Array; running: Uint32Array };
   constructor() {
     this.ptr = native().busNew();
     const view = (part: number, words: number) => new Uint32Array(koffi.view(native().busRotation(this.ptr, part), words * 4));
-    // eight cores at most (MAX_CORES); `running` is followed by the steps and the count of finished turns
-    this.rotation = { records: view(0, Rot.Cap * Rot.Words), ticks: view(1, 8), epochs: view(2, 8), running: view(3, 3) };
+    // eight cores at most (MAX_CORES)
+    this.rotation = { records: view(0, Rot.Cap * Rot.Words), ticks: view(1, 8), epochs: view(2, 8), running: view(3, 4) };
     this.epochWord = new Uint32Array(koffi.view(native().busEpochPtr(this.ptr), 4));
     this.seenEpochWord = new Uint32Array(koffi.view(native().busSeenEpochPtr(this.ptr), 4));
   }
@@ -255,6 +260,7 @@ export class NativeBus {
     const n = native().busNpages(this.ptr) as number;
     this.wordShared = new Uint8Array(koffi.view(native().busWordShared(this.ptr), n * 128));
     this.dirty = new PageSet(this.ptr, 0, n);
+    this.chunkWritten = new Uint8Array(koffi.view(native().busChunkWritten(this.ptr), n * 32));
     this.wordReaders = new Uint8Array(koffi.view(native().busWordReaders(this.ptr), n * 1024));
     this.readers = new PageSet(this.ptr, 1, n);
   }

@@ -54,6 +54,8 @@ export class TurnRunner {
     m.bus.beforeDeviceAccess = (core, write, address) => {
       if (this.rotating) this.catchUpRotation();
       this.drainLog(core);
+      // a hazard in what was just delivered ends the run: a rotation starts no further turn
+      if (this.rotating && m.ended) m.bus.native.rotation.running[3] = 1;
       if (write && this.inRun?.id === core) this.inRun.deviceWrites++;
       if (write && m.memory.relaxed) {
         // the engine has the PC of the accessing instruction in an MMIO callback
@@ -112,6 +114,14 @@ export class TurnRunner {
       if (resumed !== undefined) {
         hash = resumed;
         resumed = undefined;
+        if (logFetch) {
+          this.inRun = run;
+          try {
+            this.drainLog(id);
+          } finally {
+            this.inRun = undefined;
+          }
+        }
       } else {
         // timer events due now become pending before the next instruction, whoever runs
         if (m.clock.fireDue()) {
@@ -209,19 +219,22 @@ export class TurnRunner {
    * that stopped for something, is finished by `run` itself. Only for runs
    * where no one watches instructions or events (Machine.canRotate).
    */
-  rotate(ready: number, last: number | undefined, quantum: number, maxSteps: number, onTurn: (core: number, steps: number) => void): void {
+  rotate(ready: number, last: number | undefined, quantum: number, maxSteps: number, onTurn: (core: number, steps: number) => void): number {
     const m = this.m;
     const rot = m.bus.native.rotation;
     for (let id = 0; id < m.cores.length; id++) {
       rot.ticks[id] = this.hashTick[id]!;
       rot.epochs[id] = m.waiting.hashEpoch(id);
     }
+    const flags = (m.events.wantsFetch ? RunFlag.LogFetch : 0) | (m.events.wantsAccess ? RunFlag.LogAccess : 0)
+      | (m.events.wantsRegisters ? RunFlag.LogRegs : 0);
     this.rotated = 0;
     this.rotatedRun = -1;
+    this.rotationLast = last;
     this.rotating = true;
     let n: number;
     try {
-      n = m.bus.native.rotate(ready, last ?? 8, quantum, maxSteps, 0);
+      n = m.bus.native.rotate(ready, last ?? 8, quantum, maxSteps, flags);
     } finally {
       this.rotating = false;
       this.inRun = undefined;
@@ -233,26 +246,40 @@ export class TurnRunner {
       const at = i * Rot.Words;
       const word = records[at + Rot.Core]!;
       const id = word & 0xff;
-      if (word & Rot.Last) {
-        // no device callback came during this turn: its record still holds an earlier turn's counts
-        if (this.rotatedRun !== i) this.resetRun(id);
-        onTurn(id, this.run(id, quantum, false, undefined, word & Rot.Hashed ? RunFlag.Hash : 0));
-      } else {
+      if (i < this.rotated) {
         onTurn(id, records[at + Rot.Retired]!);
+        continue;
       }
+      // the turn that stopped for something, unless the run ended before it began (then it is never reported)
+      if (!(word & Rot.Last) || (m.ended && this.rotatedRun !== i)) break;
+      if (this.rotatedRun !== i) this.beginRotated(id, records[at + Rot.LogStart]!);
+      onTurn(id, this.run(id, quantum, false, undefined, word & Rot.Hashed ? RunFlag.Hash : 0));
     }
+    return n;
   }
 
-  /** a rotation in progress: the turns applied so far, and the turn the running core's record belongs to */
+  /** a rotation in progress: the turns applied so far, the turn begun in a device callback, the last core begun */
   private rotating = false;
   private rotated = 0;
   private rotatedRun = -1;
+  private rotationLast: number | undefined;
 
-  private resetRun(id: number): InRun {
+  private resetRun(id: number, drained = 0): InRun {
     const run = this.runs[id]!;
-    run.drained = run.fetched = run.deviceWrites = 0;
+    run.fetched = run.deviceWrites = 0;
+    run.drained = drained;
     run.deviceRead = undefined;
     return run;
+  }
+
+  /** a turn of the rotation begins for the event stream: the switch the scheduler would have announced, its log from `logStart` */
+  private beginRotated(id: number, logStart: number): InRun {
+    const m = this.m;
+    if (this.rotationLast !== undefined && id !== this.rotationLast && m.events.wantsEvents) {
+      m.emit({ kind: 'switch', step: m.steps, from: this.rotationLast, to: id });
+    }
+    this.rotationLast = id;
+    return this.resetRun(id, logStart);
   }
 
   /** A device is called in the middle of a rotation: the machine catches up with the turns before this one. */
@@ -264,23 +291,44 @@ export class TurnRunner {
     if (id === Rot.None) return;
     if (this.rotatedRun !== finished) {
       this.rotatedRun = finished;
-      this.inRun = this.resetRun(id);
+      this.inRun = this.beginRotated(id, rot.records[finished * Rot.Words + Rot.LogStart]!);
     }
   }
 
-  /** the rotation's turns before record `upTo` (not its last, which `run` finishes), as `run` leaves a plain turn */
+  /**
+   * The rotation's turns before record `upTo` (not its last, which `run`
+   * finishes), as `run` leaves a plain turn: its log delivered, steps, PC,
+   * polls and state hash. Once the run has ended (a hazard) no further turn
+   * is reported, and the stepper is told to start none.
+   */
   private applyRotated(upTo: number): void {
     const m = this.m;
-    const records = m.bus.native.rotation.records;
+    const rot = m.bus.native.rotation;
+    const records = rot.records;
     for (; this.rotated < upTo; this.rotated++) {
       const at = this.rotated * Rot.Words;
       const word = records[at + Rot.Core]!;
       if (word & Rot.Last) return;
+      const begun = this.rotatedRun === this.rotated;
+      if (m.ended && !begun) {
+        rot.running[3] = 1;
+        return;
+      }
       const id = word & 0xff;
+      const run = begun ? this.runs[id]! : this.beginRotated(id, records[at + Rot.LogStart]!);
+      if (m.events.wantsFetch) {
+        this.inRun = run;
+        try {
+          this.drainLog(id, records[at + Rot.LogEnd]!);
+        } finally {
+          this.inRun = undefined;
+        }
+      }
       const core = m.cores[id]!;
       const retired = records[at + Rot.Retired]!;
       core.pc = records[at + Rot.Pc]!;
       core.cpsr = records[at + Rot.Cpsr]!;
+      m.noteCutPc(id, core.pc);
       m.steps += retired;
       m.retired[id] = m.retired[id]! + retired;
       const hash = word & Rot.Hashed ? records[at + Rot.HashHi]! * 0x100000000 + records[at + Rot.HashLo]! : undefined;
@@ -342,13 +390,11 @@ export class TurnRunner {
   }
 
   /** Delivers the log of the native run in progress, up to where it has got. */
-  private drainLog(id: number): void {
+  private drainLog(id: number, len = this.m.cores[id]!.native.out[Out.LogLen]!): void {
     const r = this.inRun;
     const m = this.m;
     if (!r || r.id !== id || !m.events.wantsFetch) return;
-    const n = m.cores[id]!.native;
-    const log = n.log;
-    const len = n.out[Out.LogLen]!;
+    const log = m.cores[id]!.native.log;
     const ev = m.events;
     let step = m.steps + r.fetched - 1;
     for (let i = r.drained; i < len; i += 3) {

@@ -87,6 +87,8 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
     v.last = core;
   };
   const quantum = policy.rotation;
+  let rotateFrom = 0;
+  let rotationBackoff = 1;
   for (;;) {
     if (atDecision && v.decisions !== announced) {
       announced = v.decisions;
@@ -141,12 +143,19 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
     // a loop that repeats can still be ended by a timer
     if (v.repeating.length === v.ready.length && !v.defaultDrain && clock.nextEvent() === Infinity) return end('livelock');
     // round robin where nothing between turns can change the candidates: the turns run back to back in C
-    if (quantum !== undefined && quantum <= MAX_ROTATION_QUANTUM && !atDecision && !pending && (spinning | repeating) === 0 && machine.canRotate) {
+    // (where rotations keep ending after a turn or two, copying code or polling a device, they wait a while:
+    // the result is the same either way, only the time differs)
+    if (quantum !== undefined && v.decisions >= rotateFrom && quantum <= MAX_ROTATION_QUANTUM && !atDecision && !pending
+      && (spinning | repeating) === 0 && machine.canRotate(quantum)) {
       const room = Math.min(maxSteps - machine.steps - clock.skips, clock.nextEvent() - clock.now, MAX_ROTATION_STEPS);
-      if (room >= quantum) {
-        machine.rotate(ready, v.last, quantum, room, rotated);
-        continue;
+      const turns = room >= quantum ? machine.rotate(ready, v.last, quantum, room, rotated) : 0;
+      if (turns < SHORT_ROTATION) {
+        rotateFrom = v.decisions + rotationBackoff;
+        rotationBackoff = Math.min(rotationBackoff * 2, MAX_ROTATION_BACKOFF);
+      } else {
+        rotationBackoff = 1;
       }
+      if (turns > 0) continue;
     }
     v.step = machine.steps;
     const d = policy.next(v);
@@ -184,6 +193,9 @@ export function resolveSymbol(machine: Machine, expr: string): number {
 const NO_DRAINS: SchedulerView['drains'] = [];
 /** rotations are for short turns (lockstep); a long turn is one native call anyway */
 const MAX_ROTATION_QUANTUM = 4096;
+/** a rotation of fewer turns did not pay for itself: the next waits 1, 2, 4 … up to the maximum decisions */
+const SHORT_ROTATION = 4;
+const MAX_ROTATION_BACKOFF = 256;
 /** steps one rotation may run (the stepper counts them in 32 bits) */
 const MAX_ROTATION_STEPS = 2 ** 30;
 

@@ -111,7 +111,10 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *ud) {
   uint32_t a = (uint32_t)address, end = a + (size ? size : 1);
   for (uint32_t x = a & ~((1u << CHUNK_SHIFT) - 1); x < end; x += 1u << CHUNK_SHIFT) {
     pl_region *r = find(c->bus, x);
-    if (r) mark_exec(c, r, x);
+    if (!r) continue;
+    mark_exec(c, r, x);
+    uint32_t ch = global_off(r, x) >> CHUNK_SHIFT;
+    if (c->bus->chunk_written[ch >> 3] & (1u << (ch & 7))) c->code_touched = 1;
   }
 }
 
@@ -205,6 +208,17 @@ int pl_written(pl_core *c, uint32_t g, uint32_t a, uint32_t size) {
 }
 
 
+/* core c writes [g, g+size) (global offsets): the chunks are written this run, and writing a chunk any
+   engine (this one too) translated touches code */
+static inline void note_code_write(pl_core *c, uint32_t g, uint32_t size) {
+  pl_bus *b = c->bus;
+  for (uint32_t ch = g >> CHUNK_SHIFT; ch <= (g + size - 1) >> CHUNK_SHIFT; ch++) {
+    b->chunk_written[ch >> 3] |= (uint8_t)(1u << (ch & 7));
+    for (int i = 0; i < b->ncores; i++)
+      if (b->cores[i]->exec_chunks[ch >> 3] & (1u << (ch & 7))) c->code_touched = 1;
+  }
+}
+
 /* core c read the words of [g, g+size) (global offsets) */
 static inline void note_readers(pl_core *c, uint32_t g, uint32_t size) {
   pl_bus *b = c->bus;
@@ -258,6 +272,7 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
   } else if (type == UC_MEM_WRITE) {
     pageset_add(&b->dirty, pg);
     pageset_add(&b->dirty, pg_end);
+    note_code_write(c, g, (uint32_t)size);
     int ran = pl_written(c, g, a, (uint32_t)size);
     uint64_t v = (uint64_t)value;
     if (memcmp(r->host + off, &v, (size_t)size) != 0) {
@@ -335,18 +350,20 @@ int pl_bus_add_ram(pl_bus *b, uint32_t base, uint32_t size, void *host) {
   pl_region *r = &b->r[b->nr++];
   r->base = base; r->size = size; r->host = host; r->first_page = b->npages;
   b->npages += size >> PAGE_SHIFT;
-  free(b->word_shared); pageset_free(&b->dirty); pageset_free(&b->readers);
+  free(b->word_shared); free(b->chunk_written); pageset_free(&b->dirty); pageset_free(&b->readers);
   pl_free(b->word_readers, (b->npages - (size >> PAGE_SHIFT)) << (PAGE_SHIFT - 2));
   b->word_shared = calloc((size_t)b->npages << (PAGE_SHIFT - 5), 1);
+  b->chunk_written = calloc((size_t)b->npages << (PAGE_SHIFT - CHUNK_SHIFT - 3), 1);
   b->all_shared = 1;
   /* a byte per word of all RAM, committed only where cores read */
   b->word_readers = pl_alloc(b->npages << (PAGE_SHIFT - 2));
   int ok = pageset_alloc(&b->dirty, b->npages) == 0 && pageset_alloc(&b->readers, b->npages) == 0;
-  return b->word_readers && b->word_shared && ok ? 0 : -1;
+  return b->word_readers && b->word_shared && b->chunk_written && ok ? 0 : -1;
 }
 
 uint32_t pl_bus_npages(pl_bus *b) { return b->npages; }
 uint8_t *pl_bus_word_shared(pl_bus *b) { return b->word_shared; }
+uint8_t *pl_bus_chunk_written(pl_bus *b) { return b->chunk_written; }
 void pl_bus_set_all_shared(pl_bus *b, int all) { b->all_shared = all; }
 /* the two page sets, for TS to view: which = 0 the dirty pages, 1 the pages with reader bits;
    part = 0 the flags, 1 the list, 2 its length */
@@ -393,7 +410,7 @@ void pl_bus_host_wrote(pl_bus *b, uint32_t a, uint32_t len) {
 
 void pl_bus_free(pl_bus *b) {
   if (!b) return;
-  free(b->word_shared); pageset_free(&b->dirty); pageset_free(&b->readers);
+  free(b->word_shared); free(b->chunk_written); pageset_free(&b->dirty); pageset_free(&b->readers);
   pl_free(b->word_readers, b->npages << (PAGE_SHIFT - 2));
   free(b);
 }
@@ -554,11 +571,13 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until) {
   uint32_t *out = c->out;
   if (c->nstale || c->stale_all) drop_stale(c);
   c->last_addr = c->last_size = c->last_value = c->last_write = c->seen_writes = 0;
-  out[O_RETIRED] = out[O_LOG_LEN] = 0;
+  if (!(flags & F_APPEND)) c->log_len = 0;
+  out[O_RETIRED] = 0;
+  out[O_LOG_LEN] = c->log_len;
   c->budget = budget; c->flags = flags; c->until = until; c->retired = 0; c->stop_after = 0;
-  c->reason = STOP_BUDGET; c->log_len = 0; c->trap = 0; c->trap_word = 0;
+  c->reason = STOP_BUDGET; c->trap = 0; c->trap_word = 0;
   c->bad_addr = 0; c->bad_type = 0; c->intno = 0; c->mem_op = 0; c->mem_arg = 0;
-  c->undo_insn = 0; c->fenced = 0;
+  c->undo_insn = 0; c->fenced = 0; c->code_touched = 0;
   if (c->sb_state[SB_LEN]) sb_show(c);
   c->fault_addr = 0; c->fault_write = 0; c->undo_size = 0;
   /* SCTLR.A can only change at an MCR, which ends a run (STOP_SCTLR), or between runs */
@@ -656,9 +675,10 @@ uint32_t pl_layout(uint32_t *dst, uint32_t cap) {
     TRAP_NONE, TRAP_MPIDR, TRAP_WFE, TRAP_WFI, TRAP_SEV, TRAP_SVC, TRAP_YIELD, TRAP_CP15,
     MEM_NONE, MEM_BARRIER, MEM_CLEAN_LINE, MEM_CLEAN_ALL, MEM_FULL, MEM_FENCE,
     SB_ADDR, SB_META, SB_SEQ, SB_PC, SB_DATA, SB_OLD, SB_GEN, SB_WORDS, SB_CACHED, SB_CAP,
-    F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH, F_LOG_REGS, F_ALIGN,
+    F_LOG_FETCH, F_LOG_ACCESS, F_STOP_SHARED, F_IRQ_WATCH, F_HASH, F_LOG_REGS, F_ALIGN, F_APPEND,
     EV_FETCH, EV_READ, EV_WRITE, EV_REG, NREGS,
-    ROT_CAP, ROT_CORE, ROT_RETIRED, ROT_WROTE, ROT_PC, ROT_CPSR, ROT_HASH_LO, ROT_HASH_HI, ROT_EPOCH, ROT_WORDS, ROT_LAST, ROT_HASHED, ROT_NONE,
+    ROT_CAP, ROT_CORE, ROT_RETIRED, ROT_WROTE, ROT_PC, ROT_CPSR, ROT_HASH_LO, ROT_HASH_HI, ROT_EPOCH, ROT_LOG_START, ROT_LOG_END, ROT_WORDS,
+    ROT_LAST, ROT_HASHED, ROT_NONE,
   };
   uint32_t n = sizeof v / sizeof v[0];
   for (uint32_t i = 0; i < n && i < cap; i++) dst[i] = v[i];

@@ -54,6 +54,7 @@ enum { SB_ADDR = 0, SB_META = 1, SB_SEQ = 2, SB_PC = 3, SB_DATA = 4, SB_OLD = 6,
 #define F_HASH 16u
 #define F_LOG_REGS 32u /* tracing: log what each instruction changed in r0-r12, sp, lr, cpsr */
 #define F_ALIGN 64u /* SCTLR.A is set: snapshot before each instruction, abort unaligned accesses */
+#define F_APPEND 128u /* a rotation's turn: the log goes on after the core's previous turn instead of starting afresh */
 
 /* out[] layout; native.ts mirrors every enum here and checks it against pl_layout() at load */
 enum {
@@ -63,7 +64,7 @@ enum {
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 12u
+#define PL_ABI_VERSION 14u
 
 typedef struct {
   uint32_t base, size, first_page;
@@ -88,7 +89,10 @@ struct pl_core;
 
 /* rotate.c: round-robin turns run back to back, a record of ROT_WORDS per turn */
 #define ROT_CAP 256
-enum { ROT_CORE = 0, ROT_RETIRED = 1, ROT_WROTE = 2, ROT_PC = 3, ROT_CPSR = 4, ROT_HASH_LO = 5, ROT_HASH_HI = 6, ROT_EPOCH = 7, ROT_WORDS = 8 };
+enum {
+  ROT_CORE = 0, ROT_RETIRED = 1, ROT_WROTE = 2, ROT_PC = 3, ROT_CPSR = 4, ROT_HASH_LO = 5, ROT_HASH_HI = 6, ROT_EPOCH = 7,
+  ROT_LOG_START = 8, ROT_LOG_END = 9, ROT_WORDS = 10,
+};
 #define ROT_LAST 0x100u   /* in ROT_CORE: the turn ended the rotation; its core's out[] has the rest */
 #define ROT_HASHED 0x200u /* in ROT_CORE: the turn took the whole-state hash */
 #define ROT_NONE 0xFFFFFFFFu
@@ -99,6 +103,7 @@ typedef struct {
   uint32_t core;  /* the core whose turn runs now (ROT_NONE between rotations): device callbacks ask */
   uint32_t steps; /* steps of the finished turns of this rotation */
   uint32_t n;
+  uint32_t halt;  /* set by TS in a device callback: the run ends (a hazard), no further turn */
 } pl_rotation;
 
 typedef struct pl_bus {
@@ -110,6 +115,7 @@ typedef struct pl_bus {
   pl_pageset dirty;     /* pages written since TS last cleared them (run reset) */
   uint32_t epoch;       /* bumped whenever RAM changes value */
   uint32_t seen_epoch;  /* bumped when a change is one another core can see (RAM or device) */
+  uint8_t *chunk_written; /* bit per 16 bytes of RAM written this run (TS clears it with the dirty pages) */
   uint8_t *word_readers; /* per RAM word: bit per core that read it this run (lazily committed) */
   pl_pageset readers;   /* pages with reader bits in some word (what a reset clears) */
   struct pl_core *cores[MAX_CORES];
@@ -148,6 +154,9 @@ typedef struct pl_core {
   uint8_t undo[8];
   uint32_t cur_pc;       /* the instruction running now (a buffered store's PC) */
   /* relaxed memory (docs/memory-model.md): stores to shared RAM wait in sb[] */
+  /* this run wrote code some engine translated, or ran code written this run: where a hazard can be
+     (a rotation watched by the detectors ends after such a turn, so no turn runs past one) */
+  int code_touched;
   int relaxed, noncoherent;
   uint32_t sb[SB_CAP * SB_WORDS];
   /* entries, coherent entries (DSB waits for them), stores so far, shown, DMBs passed with stores
