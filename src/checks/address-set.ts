@@ -1,12 +1,20 @@
 /**
  * Sparse per-address state for the detectors, one array per 4 KiB page with
- * a one-entry page cache: they touch every fetched instruction, so this is on
- * the hot path.
+ * a one-entry page cache: they touch every fetched instruction and every
+ * access, so this is on the hot path. A range is walked page by page, one
+ * lookup per page, not per byte.
  */
 class Pages<A extends Uint8Array | Uint32Array> {
   private pages = new Map<number, A>();
+  /** the last page asked for and its array, or undefined when it has none (a miss is cached too) */
   private lastPage = -1;
   private last: A | undefined;
+  /**
+   * arrays a clear dropped, zeroed again when reused: every run of an
+   * exploration fills about the same pages, and allocating them anew each
+   * run cost more than the detectors' own work
+   */
+  private readonly spare: A[] = [];
   readonly stateFields = ['pages'];
 
   constructor(private readonly make: () => A) {}
@@ -18,24 +26,29 @@ class Pages<A extends Uint8Array | Uint32Array> {
   }
 
   get(p: number, create: boolean): A | undefined {
-    if (p === this.lastPage) return this.last;
-    let a = this.pages.get(p);
-    if (!a && create) {
-      a = this.make();
-      this.pages.set(p, a);
-    }
-    if (a) {
+    if (p !== this.lastPage) {
       this.lastPage = p;
-      this.last = a;
+      this.last = this.pages.get(p);
     }
-    return a;
+    if (!this.last && create) {
+      const reused = this.spare.pop();
+      this.last = reused ? reused.fill(0) as A : this.make();
+      this.pages.set(p, this.last);
+    }
+    return this.last;
   }
 
   clear(): void {
+    for (const a of this.pages.values()) this.spare.push(a);
     this.pages.clear();
     this.lastPage = -1;
     this.last = undefined;
   }
+}
+
+/** the first address of the page after the one holding `a` (plain arithmetic: addresses reach 2^32) */
+function pageEnd(a: number): number {
+  return a - (a & 0xfff) + 0x1000;
 }
 
 /** A set of byte addresses; each byte holds a small tag (0 = absent), e.g. which core wrote it. */
@@ -44,14 +57,23 @@ export class AddressSet {
   size = 0;
   readonly stateFields = ['pages', 'size'];
 
-  /** tags [address, address+length); returns whether any byte was new */
-  add(address: number, length: number, tag = 1): boolean {
+  /**
+   * tags [address, address+length), byte k with `tag + k * step` (a tag
+   * below 256); returns whether any byte was new. Bytes that already hold
+   * their tag are only read: a loop's instructions cost a compare each.
+   */
+  add(address: number, length: number, tag = 1, step = 0): boolean {
     let fresh = false;
-    for (let a = address; a < address + length; a++) {
+    const end = address + length;
+    for (let a = address; a < end;) {
       const b = this.pages.get(a >>> 12, true)!;
-      const i = a & 0xfff;
-      if (!b[i]) { fresh = true; this.size++; }
-      b[i] = tag;
+      for (const stop = Math.min(end, pageEnd(a)); a < stop; a++, tag += step) {
+        const i = a & 0xfff;
+        const now = b[i]!;
+        if (now === tag) continue;
+        if (!now) { fresh = true; this.size++; }
+        b[i] = tag;
+      }
     }
     return fresh;
   }
@@ -59,17 +81,23 @@ export class AddressSet {
   /** the first tagged byte of [address, address+length), or -1 */
   find(address: number, length: number): number {
     if (this.size === 0) return -1;
-    for (let a = address; a < address + length; a++) {
+    const end = address + length;
+    for (let a = address; a < end;) {
       const b = this.pages.get(a >>> 12, false);
-      if (b && b[a & 0xfff]) return a;
+      const stop = Math.min(end, pageEnd(a));
+      if (!b) { a = stop; continue; }
+      for (; a < stop; a++) if (b[a & 0xfff]) return a;
     }
     return -1;
   }
 
   remove(address: number, length: number): void {
-    for (let a = address; a < address + length; a++) {
+    const end = address + length;
+    for (let a = address; a < end;) {
       const b = this.pages.get(a >>> 12, false);
-      if (b && b[a & 0xfff]) { b[a & 0xfff] = 0; this.size--; }
+      const stop = Math.min(end, pageEnd(a));
+      if (!b) { a = stop; continue; }
+      for (; a < stop; a++) if (b[a & 0xfff]) { b[a & 0xfff] = 0; this.size--; }
     }
   }
 
