@@ -15,15 +15,35 @@ export interface CheckOptions {
   noChecks?: boolean;
 }
 
-/** Safe regions: outside system RAM, plus named ranges and `__penlab_safe*_start/_end` symbol pairs. */
+/**
+ * Safe regions: outside system RAM, plus named ranges and
+ * `__penlab_safe*_start/_end` symbol pairs. The answer is the same between
+ * two consecutive range edges, so the predicate keeps the last such span it
+ * answered for: a core running a loop asks about the same span at every
+ * instruction, and that costs two compares.
+ */
 export function safePredicate(machine: Machine, extra: Range[]): (a: number) => boolean {
   const { base, size } = machine.board.dram;
   const ranges = [...extra, ...machine.firmware.ranges('__penlab_safe')];
   const end = base + size;
-  return (a: number) => {
+  const inRanges = (a: number) => {
     if (a < base || a >= end) return true;
     for (const [s, e] of ranges) if (a >= s && a < e) return true;
     return false;
+  };
+  const edges = [...new Set([base, end, ...ranges.flat()])].sort((x, y) => x - y);
+  // the span [from, to) the last answer holds for; empty until the first question
+  let from = 0;
+  let to = 0;
+  let answer = false;
+  return (a: number) => {
+    if (a >= from && a < to) return answer;
+    let hi = 0;
+    while (hi < edges.length && edges[hi]! <= a) hi++;
+    from = hi > 0 ? edges[hi - 1]! : -Infinity;
+    to = hi < edges.length ? edges[hi]! : Infinity;
+    answer = inRanges(a);
+    return answer;
   };
 }
 

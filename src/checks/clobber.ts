@@ -61,9 +61,9 @@ export class ClobberDetector implements MachineObserver {
     } else {
       this.inSafe[core] = false;
     }
-    let fresh = false;
-    for (let k = 0; k < size; k++) fresh = this.fetched[core]!.add(pc + k, 1, (k << 4) | size) || fresh;
-    if (fresh) this.code[core]!.set(pc, word);
+    // byte k of the instruction is tagged (k << 4) | size; an instruction fetched
+    // again since the last clear finds its tags in place and writes nothing
+    if (this.fetched[core]!.add(pc, size, size, 1 << 4)) this.code[core]!.set(pc, word);
   }
 
   write(core: number, step: number, address: number, size: number): void {
