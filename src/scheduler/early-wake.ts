@@ -18,8 +18,51 @@ import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import type { Machine } from '../machine/machine.js';
 import type { SchedulerView } from './policy.js';
 
+/** the most words a core's reads are remembered for (a wait loop reads a few; a copy loop would grow without end) */
+const READS_KEPT = 4096;
+/** a slot no word address fills (they are multiples of 4) */
+const EMPTY = 1;
+
+/**
+ * The words a core has read, up to READS_KEPT: an open-addressing hash set
+ * in one typed array (twice as many slots, so probes stay short). Every RAM
+ * read adds to it; a Set cost more than the rest of the read's handling.
+ */
+class WordSet {
+  private readonly slots = new Int32Array(2 * READS_KEPT).fill(EMPTY);
+  size = 0;
+  readonly stateFields = ['slots', 'size'];
+
+  /** the slot holding `word`, or the empty slot where it would go */
+  private slot(word: number): number {
+    const mask = this.slots.length - 1;
+    let i = Math.imul(word, 0x9e3779b1) >>> 19 & mask;
+    for (let s = this.slots[i]!; s !== word && s !== EMPTY; s = this.slots[i]!) i = (i + 1) & mask;
+    return i;
+  }
+
+  has(word: number): boolean {
+    return this.size > 0 && this.slots[this.slot(word | 0)] !== EMPTY;
+  }
+
+  /** adds `word` unless READS_KEPT words are held already */
+  add(word: number): void {
+    if (this.size >= READS_KEPT) return;
+    const i = this.slot(word | 0);
+    if (this.slots[i] !== EMPTY) return;
+    this.slots[i] = word;
+    this.size++;
+  }
+
+  clear(): void {
+    if (this.size === 0) return;
+    this.slots.fill(EMPTY);
+    this.size = 0;
+  }
+}
+
 export class EarlyWakeOracle implements MachineObserver {
-  private readonly reads: Set<number>[];
+  private readonly reads: WordSet[];
   private readonly asleep: boolean[];
   private readonly firstWrite: boolean[];
   private readonly eligible: boolean[];
@@ -29,7 +72,7 @@ export class EarlyWakeOracle implements MachineObserver {
 
   constructor(private readonly machine: Machine) {
     const n = machine.cores.length;
-    this.reads = Array.from({ length: n }, () => new Set<number>());
+    this.reads = Array.from({ length: n }, () => new WordSet());
     this.asleep = new Array<boolean>(n).fill(false);
     this.firstWrite = new Array<boolean>(n).fill(false);
     this.eligible = new Array<boolean>(n).fill(false);
@@ -47,8 +90,7 @@ export class EarlyWakeOracle implements MachineObserver {
   }
 
   read(core: number, _step: number, address: number): void {
-    const r = this.reads[core]!;
-    if (r.size < 4096) r.add(address & ~3);
+    this.reads[core]!.add(address & ~3);
   }
 
   write(core: number, _step: number, address: number): void {
