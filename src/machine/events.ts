@@ -98,17 +98,24 @@ export class EventStream {
     return this.listeners.length > 0;
   }
 
+  // the per-instruction dispatch loops by index: a for-of's iterator protocol is
+  // several times the bytecode, and that kept these from being inlined into the
+  // loop that reads the stepper's log (turn.ts drainLog)
   fetch(core: number, step: number, pc: number, size: number, word: number): void {
-    for (const o of this.fetchers) o.fetch!(core, step, pc, size, word);
+    const os = this.fetchers;
+    for (let i = 0; i < os.length; i++) os[i]!.fetch!(core, step, pc, size, word);
   }
   read(core: number, step: number, address: number, size: number, value: number): void {
-    for (const o of this.readers) o.read!(core, step, address, size, value);
+    const os = this.readers;
+    for (let i = 0; i < os.length; i++) os[i]!.read!(core, step, address, size, value);
   }
   write(core: number, step: number, address: number, size: number, value: number): void {
-    for (const o of this.writers) o.write!(core, step, address, size, value);
+    const os = this.writers;
+    for (let i = 0; i < os.length; i++) os[i]!.write!(core, step, address, size, value);
   }
   register(core: number, step: number, reg: number, value: number): void {
-    for (const o of this.registers) o.register!(core, step, reg, value);
+    const os = this.registers;
+    for (let i = 0; i < os.length; i++) os[i]!.register!(core, step, reg, value);
   }
   device(core: number, address: number, write: boolean): void {
     for (const o of this.devices) o.device!(core, address, write);
