@@ -28,7 +28,7 @@ const EMPTY = 1;
  * in one typed array (twice as many slots, so probes stay short). Every RAM
  * read adds to it; a Set cost more than the rest of the read's handling.
  */
-class WordSet {
+export class WordSet {
   private readonly slots = new Int32Array(2 * READS_KEPT).fill(EMPTY);
   size = 0;
   readonly stateFields = ['slots', 'size'];
