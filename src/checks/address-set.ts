@@ -64,6 +64,22 @@ export class AddressSet {
    */
   add(address: number, length: number, tag = 1, step = 0): boolean {
     let fresh = false;
+    const first = address & 0xfff;
+    if (first + length <= 0x1000) {
+      // within one page (nearly always)
+      const b = this.pages.get(address >>> 12, true)!;
+      // an instruction fetched again: its 2 or 4 tags compared unrolled, no loop
+      if (length === 4
+        ? b[first] === tag && b[first + 1] === tag + step && b[first + 2] === tag + 2 * step && b[first + 3] === tag + 3 * step
+        : length === 2 && b[first] === tag && b[first + 1] === tag + step) return false;
+      for (let i = first; i < first + length; i++, tag += step) {
+        const now = b[i]!;
+        if (now === tag) continue;
+        if (!now) { fresh = true; this.size++; }
+        b[i] = tag;
+      }
+      return fresh;
+    }
     const end = address + length;
     for (let a = address; a < end;) {
       const b = this.pages.get(a >>> 12, true)!;
@@ -81,6 +97,15 @@ export class AddressSet {
   /** the first tagged byte of [address, address+length), or -1 */
   find(address: number, length: number): number {
     if (this.size === 0) return -1;
+    const first = address & 0xfff;
+    if (first + length > 0x1000) return this.findAcross(address, length);
+    // within one page (nearly always): small enough to be inlined into a detector's fetch
+    const b = this.pages.get(address >>> 12, false);
+    if (b) for (let i = first; i < first + length; i++) if (b[i]) return address + i - first;
+    return -1;
+  }
+
+  private findAcross(address: number, length: number): number {
     const end = address + length;
     for (let a = address; a < end;) {
       const b = this.pages.get(a >>> 12, false);

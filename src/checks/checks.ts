@@ -53,8 +53,23 @@ export function attachChecks(machine: Machine, o: CheckOptions): void {
   const safe = safePredicate(machine, o.safe ?? []);
   const clobber = new ClobberDetector(machine, safe);
   const staleCode = new StaleCodeDetector(machine, o.strictCodeSync ?? false);
-  machine.events.subscribe(clobber);
-  machine.events.subscribe(staleCode);
+  // one subscriber for both, in this order: one call per fetched instruction and per
+  // write reaches both detectors (each call from the log loop costs about what a
+  // detector's own work on a loop's instruction does)
+  machine.events.subscribe({
+    fetch(core, step, pc, size, word) {
+      clobber.fetch(core, step, pc, size, word);
+      staleCode.fetch(core, step, pc, size, word);
+    },
+    write(core, step, address, size) {
+      clobber.write(core, step, address, size);
+      staleCode.write(core, step, address, size);
+    },
+    event(e) {
+      clobber.event(e);
+      staleCode.event(e);
+    },
+  });
   machine.onReset(() => { clobber.reset(); staleCode.reset(); });
   machine.holdsState(clobber, staleCode);
 }
