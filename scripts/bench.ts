@@ -6,7 +6,8 @@
  *   3. schedules/s of exploration for each kexec variant, one job and two;
  *      peak RSS over a long exploration (PENLAB_BENCH_MEMORY_RUNS, default
  *      20,000 schedules; 100,000 is the target's count), one job and two;
- *      dpor and exhaustive with machine-snapshot checkpoints off and on
+ *      dpor and exhaustive with machine-snapshot checkpoints off and on; the
+ *      checks' JavaScript per event on a replayed event stream (scripts/bench-checks.ts)
  *   4. wall time of one run against QEMU on the same ELF (the checkout's CLI: src/ through tsx)
  *   5. a 10 M-instruction trace (bench-loop, gzip): time and peak RSS of the
  *      writer, and of `trace diff` of it against itself, each in a child
@@ -168,6 +169,14 @@ for (const name of ['lost-wakeup', 'release-order', 'busy-wait', 'deadlock']) {
     say(`explore kexec-notify-ack ${strategy}: schedules per CPU s, from reset / checkpoints`, `${off.toFixed(0)} / ${on.toFixed(0)} (${(on / off).toFixed(2)}x)`);
     for (const s of sessions) s.dispose();
   }
+}
+
+// 3f. the checks' JavaScript alone: kexec-notify-ack's event stream replayed into the detectors and the
+// early-wake oracle, engines not running (scripts/bench-checks.ts, a process of its own)
+{
+  const f = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench-checks.ts'), '--json'], { cwd: ROOT, encoding: 'utf8' })) as
+    { nsPerEvent: number; msPerRun: number; eventsPerRun: number };
+  say('checks (clobber, stale-code, early wake) on a replayed kexec-notify-ack stream', `${f.nsPerEvent.toFixed(1)} ns per event, ${f.msPerRun.toFixed(3)} ms per run (${f.eventsPerRun.toFixed(0)} events)`);
 }
 
 // 4. against QEMU
