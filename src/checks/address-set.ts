@@ -59,27 +59,23 @@ export class AddressSet {
 
   /**
    * tags [address, address+length), byte k with `tag + k * step` (a tag
-   * below 256); returns whether any byte was new. Bytes that already hold
-   * their tag are only read: a loop's instructions cost a compare each.
+   * below 256); returns whether any byte was new. An instruction fetched
+   * again (2 or 4 bytes in one page, every tag in place) costs a page lookup
+   * and its compares, unrolled, in a body small enough to be inlined into a
+   * detector's fetch; the rest goes to `retag`.
    */
   add(address: number, length: number, tag = 1, step = 0): boolean {
-    let fresh = false;
     const first = address & 0xfff;
-    if (first + length <= 0x1000) {
-      // within one page (nearly always)
-      const b = this.pages.get(address >>> 12, true)!;
-      // an instruction fetched again: its 2 or 4 tags compared unrolled, no loop
-      if (length === 4
-        ? b[first] === tag && b[first + 1] === tag + step && b[first + 2] === tag + 2 * step && b[first + 3] === tag + 3 * step
-        : length === 2 && b[first] === tag && b[first + 1] === tag + step) return false;
-      for (let i = first; i < first + length; i++, tag += step) {
-        const now = b[i]!;
-        if (now === tag) continue;
-        if (!now) { fresh = true; this.size++; }
-        b[i] = tag;
-      }
-      return fresh;
+    if ((length === 4 || length === 2) && first + length <= 0x1000) {
+      const b = this.pages.get(address >>> 12, false);
+      if (b && b[first] === tag && b[first + 1] === tag + step
+        && (length === 2 || (b[first + 2] === tag + 2 * step && b[first + 3] === tag + 3 * step))) return false;
     }
+    return this.retag(address, length, tag, step);
+  }
+
+  private retag(address: number, length: number, tag: number, step: number): boolean {
+    let fresh = false;
     const end = address + length;
     for (let a = address; a < end;) {
       const b = this.pages.get(a >>> 12, true)!;
