@@ -25,6 +25,17 @@ describe('bounded memory over long explorations', () => {
     expect(out.maxRssKb / 1024).toBeLessThan(300);
   }, 600_000);
 
+  it('6000 schedules on 2 worker threads: every one counted, under 2 x 300 MB', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'long-explore.ts'), fw('kexec-notify-ack'), '6000', '2'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { schedules: number; distinct: number; outcomes: Record<string, number>; maxRssKb: number };
+    expect(out.schedules).toBe(6000);
+    expect(out.distinct).toBe(6000);
+    expect(out.outcomes).toEqual({ pass: 6000 });
+    expect(out.maxRssKb / 1024).toBeLessThan(600);
+  }, 600_000);
+
   it('reopening engines changes no result', async () => {
     const go = (engineBlockBudget?: number) => explore(fw('kexec-notify'), {
       strategy: 'pct', runs: 60, seed: 3, out: mkdtempSync(join(tmpdir(), 'penlab-reopen-')), run: { engineBlockBudget },
