@@ -134,8 +134,10 @@ async function exploreWith(
   }, RESULT_NEUTRAL);
   const statePath = join(o.out, 'explore-state.json');
   const state: ExploreState = (options.resume ? loadState(statePath, firmwareHash, config, path) : undefined) ?? freshState(firmwareHash, config);
+  // kept in typed arrays, and in the state only as it is written
   const seen = DecisionHashes.from(state.seen);
-  const save = stateSaver(statePath, state, () => { state.seen = seen.toHex(); });
+  delete state.seen;
+  const save = stateSaver(statePath, state, () => ({ seen: seen.toHex() }));
 
   const written = new Set<string>();
   /** counts a run, unless its schedule already ran in this exploration */

@@ -167,15 +167,14 @@ export function loadState(path: string, firmware: string, config: string, elf: s
 
 /**
  * Saves at most every two seconds unless forced: a crash loses little, a fast
- * exploration writes little. `update` brings into the state what is kept
- * elsewhere between saves.
+ * exploration writes little. `more`: the fields kept elsewhere than in the
+ * state object between saves (the tally's hashes), as they are now.
  */
-export function stateSaver(path: string, state: ExploreState, update?: () => void): (force?: boolean) => void {
+export function stateSaver(path: string, state: ExploreState, more?: () => Partial<ExploreState>): (force?: boolean) => void {
   let savedAt = 0;
   return (force = false) => {
     if (!force && Date.now() - savedAt < 2000) return;
     savedAt = Date.now();
-    update?.();
-    writeFileAtomic(path, JSON.stringify(state));
+    writeFileAtomic(path, JSON.stringify(more ? { ...state, ...more() } : state));
   };
 }
