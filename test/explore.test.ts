@@ -162,6 +162,26 @@ describe('exploration is deterministic and resumable', () => {
     expect(resumed.failures.map((f) => f.foundBy)).toEqual(whole.failures.map((f) => f.foundBy));
   });
 
+  it('keeps the hashes of the schedules run as one string, and resumes a state that kept a list of them', async () => {
+    const out = tmp();
+    const whole = await go('lost-wakeup', { strategy: 'random', runs: 300, seed: 9 });
+    await expect(explore(fw('lost-wakeup'), {
+      strategy: 'random', runs: 300, seed: 9, out,
+      onProgress: (done) => { if (done >= 100) throw new Error('interrupted'); },
+    })).rejects.toThrow('interrupted');
+    const path = join(out, 'explore-state.json');
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as { seen: string; schedules: number };
+    expect(saved.seen).toMatch(/^[0-9a-f]+$/);
+    expect(saved.seen.length).toBe(16 * saved.schedules);
+    // the list states saved before this form
+    writeFileSync(path, JSON.stringify({ ...saved, seen: saved.seen.match(/.{16}/g) }));
+    const resumed = await explore(fw('lost-wakeup'), { strategy: 'random', runs: 300, seed: 9, out, resume: true });
+    expect(resumed.outcomes).toEqual(whole.outcomes);
+    expect(resumed.distinct).toBe(whole.distinct);
+    writeFileSync(path, JSON.stringify({ ...saved, seen: `${saved.seen}abc` }));
+    await expect(explore(fw('lost-wakeup'), { strategy: 'random', runs: 300, seed: 9, out, resume: true })).rejects.toThrow(/not an exploration state of this penlab version .*at seen/);
+  });
+
   it('refuses to resume with other options', async () => {
     const out = tmp();
     await explore(fw('lost-wakeup'), { strategy: 'random', runs: 20, out });

@@ -20,6 +20,7 @@ import { dpor, type DporOutcome, freshDpor } from './dpor.js';
 import { exhaustive } from './exhaustive.js';
 import { sample } from './sampling.js';
 import { type Executor, LocalExecutor, WorkerPool } from './pool.js';
+import { DecisionHashes } from './seen.js';
 import { ExploreSession, type RunRecord } from './session.js';
 import { shrink, signature } from './shrink.js';
 import { configOf, type ExploreState, freshState, loadState, stateSaver } from './state.js';
@@ -133,19 +134,18 @@ async function exploreWith(
   }, RESULT_NEUTRAL);
   const statePath = join(o.out, 'explore-state.json');
   const state: ExploreState = (options.resume ? loadState(statePath, firmwareHash, config, path) : undefined) ?? freshState(firmwareHash, config);
-  const save = stateSaver(statePath, state);
+  // kept in typed arrays, and in the state only as it is written
+  const seen = DecisionHashes.from(state.seen);
+  delete state.seen;
+  const save = stateSaver(statePath, state, () => ({ seen: seen.toHex() }));
 
   const written = new Set<string>();
-  const seen = new Set(state.seen ?? []);
-  state.seen ??= [];
   /** counts a run, unless its schedule already ran in this exploration */
   const tally = (record: RunRecord, key: string, order: number[]): boolean => {
-    if (seen.has(record.decisions)) {
+    if (!seen.add(record.decisions)) {
       state.duplicates = (state.duplicates ?? 0) + 1;
       return false;
     }
-    seen.add(record.decisions);
-    state.seen!.push(record.decisions);
     state.schedules++;
     const outcome = record.result.outcome;
     state.outcomes[outcome] = (state.outcomes[outcome] ?? 0) + 1;

@@ -10,6 +10,15 @@ import { ExploreSession, type Learned, type RunRecord, type RunSpec, type Sessio
 /** compiled (dist/): the worker's JavaScript; from source (tsx, vitest): a loader that registers tsx first */
 const WORKER = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js', import.meta.url);
 
+/**
+ * A worker's young generation, in MB. A worker's live heap is about 12 MiB;
+ * V8's default young generation (and the old generation its promotions then
+ * grew) let each worker's heap commit 45-75 MiB, which was most of what two
+ * jobs cost over one. At 16 a worker's heap commits about 30 MiB, with no
+ * measurable change in CPU time per schedule (docs/exploration.md).
+ */
+const WORKER_YOUNG_GENERATION_MB = 16;
+
 export interface Executor {
   readonly info: SessionInfo;
   run(specs: RunSpec[]): Promise<RunRecord[]>;
@@ -40,7 +49,7 @@ export class WorkerPool implements Executor {
   static async start(path: string, options: RunOptions, jobs: number, learned: Learned): Promise<WorkerPool> {
     const workers: Worker[] = [];
     const infos = await Promise.all(Array.from({ length: jobs }, () => new Promise<SessionInfo>((resolve, reject) => {
-      const w = new Worker(WORKER, { workerData: { path, options, learned } });
+      const w = new Worker(WORKER, { workerData: { path, options, learned }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       workers.push(w);
       const onMessage = (m: Reply) => {
         if (m.type === 'ready') { w.off('message', onMessage); resolve(m.info); }

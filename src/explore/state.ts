@@ -75,7 +75,8 @@ const stateSchema = z.object({
   started: z.boolean(),
   frames: z.array(frameSchema),
   dpor: dporSchema.optional(),
-  seen: z.array(z.string()).optional(),
+  // 16 hex digits per hash (seen.ts); states saved before kept a list of them
+  seen: z.union([z.string().regex(/^[0-9a-f]*$/).refine((h) => h.length % 16 === 0, 'not whole 16-digit hashes'), z.array(z.string().regex(/^[0-9a-f]{16}$/))]).optional(),
   duplicates: count.optional(),
   k: count.optional(),
   drawn: z.array(z.string()).optional(),
@@ -106,8 +107,8 @@ export interface ExploreState {
   frames: Frame[];
   /** dpor: the search path and its counters */
   dpor?: DporState;
-  /** hashes of the decision sequences already run (a run repeating one is not counted) */
-  seen?: string[];
+  /** hashes of the decision sequences already run (a run repeating one is not counted): seen.ts DecisionHashes.toHex, or a list of them (states saved before) */
+  seen?: string | string[];
   /** runs that repeated a schedule already run */
   duplicates?: number;
   /** pct: the K the next batch uses (the most contended decisions a run has had so far) */
@@ -164,12 +165,16 @@ export function loadState(path: string, firmware: string, config: string, elf: s
   return s;
 }
 
-/** Saves at most every two seconds unless forced: a crash loses little, a fast exploration writes little. */
-export function stateSaver(path: string, state: ExploreState): (force?: boolean) => void {
+/**
+ * Saves at most every two seconds unless forced: a crash loses little, a fast
+ * exploration writes little. `more`: the fields kept elsewhere than in the
+ * state object between saves (the tally's hashes), as they are now.
+ */
+export function stateSaver(path: string, state: ExploreState, more?: () => Partial<ExploreState>): (force?: boolean) => void {
   let savedAt = 0;
   return (force = false) => {
     if (!force && Date.now() - savedAt < 2000) return;
     savedAt = Date.now();
-    writeFileAtomic(path, JSON.stringify(state));
+    writeFileAtomic(path, JSON.stringify(more ? { ...state, ...more() } : state));
   };
 }

@@ -64,12 +64,13 @@ const PAGE = 4096;
 /**
  * Translation blocks an engine may generate before it is reopened at a reset:
  * about 0.8 KB of never-reclaimed translation buffer each (measured on the
- * kexec firmware), so about 16 MB per engine. kexec-notify-ack generates
- * about 100 blocks per schedule, so an engine reopens every few hundred
- * schedules (a reopen costs about one run); at 60,000 the peak RSS of a long
- * exploration was 250-290 MB against 190 MB at this budget.
+ * kexec firmware), so about 8 MB per engine. kexec-notify-ack generates
+ * about 100 blocks per schedule, so an engine reopens every hundred or so
+ * schedules (a reopen costs about one run: no measurable change in CPU time
+ * per schedule against 20,000); the peak RSS of 6000 schedules was 235 MiB
+ * against 244-259 MiB at 20,000, and 250-290 MiB at 60,000.
  */
-export const ENGINE_BLOCK_BUDGET = 20_000;
+export const ENGINE_BLOCK_BUDGET = 10_000;
 
 export class Machine implements BoardHost, Stateful {
   /** everything a run changes, besides RAM and the engines' contexts (state.ts copies these) */
