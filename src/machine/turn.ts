@@ -17,12 +17,14 @@ import { DeviceError } from './devices/device.js';
 import { Semihosting } from './devices/semihosting.js';
 import type { Machine } from './machine.js';
 import type { Poll } from './waiting.js';
-import { LogEv, Out, Rot, RunFlag, Stop, Trap, UC, ucStrerror } from './native.js';
+import { LogEv, Out, RunFlag, Stop, Trap, UC, ucStrerror } from './native.js';
+import { Rotation } from './rotation.js';
 
 /** QEMU's exception number for BKPT, as Unicorn 2.0.1 hands it to UC_HOOK_INTR */
 const EXCP_BKPT = 7;
 
-interface InRun {
+/** a native run in progress: its core, and how far its log has been delivered */
+export interface InRun {
   id: number;
   /** log words delivered so far */
   drained: number;
@@ -33,29 +35,31 @@ interface InRun {
 }
 
 export class TurnRunner {
-  /** a native run in progress: its core and how far its log has been delivered */
-  private inRun: InRun | undefined;
+  /** the native run in progress (a rotation sets it for the turn a device callback comes from) */
+  inRun: InRun | undefined;
   /** per core, the record a run in progress fills: reused, since lockstep makes a native run per step */
   private readonly runs: InRun[];
   /** per core: every 16th turn takes a state hash (livelock) */
-  private readonly hashTick: number[];
+  readonly hashTick: number[];
   /** per core: exceptions entered and not yet returned from */
   private readonly handlerDepth: number[];
   private readonly semihosting: Semihosting;
   /** between native runs (when snapshots are taken) inRun is undefined */
   readonly stateFields = ['hashTick', 'handlerDepth'];
+  private readonly rotation: Rotation;
 
   constructor(private readonly m: Machine) {
     this.hashTick = m.cores.map(() => 0);
     this.handlerDepth = m.cores.map(() => 0);
     this.runs = m.cores.map((_, id) => ({ id, drained: 0, fetched: 0, deviceWrites: 0, deviceRead: undefined }));
+    this.rotation = new Rotation(m, this);
     // semihosting runs from the SVC trap, after the SVC's step was counted
     this.semihosting = new Semihosting(m.bus, (core, byte) => m.print(core, byte, m.steps - 1));
     m.bus.beforeDeviceAccess = (core, write, address) => {
-      if (this.rotating) this.catchUpRotation();
+      if (this.rotation.active) this.rotation.catchUp();
       this.drainLog(core);
       // a hazard in what was just delivered ends the run: a rotation starts no further turn
-      if (this.rotating && m.ended) m.bus.native.rotation.running[3] = 1;
+      if (this.rotation.active && m.ended) this.rotation.halt();
       if (write && this.inRun?.id === core) this.inRun.deviceWrites++;
       if (write && m.memory.relaxed) {
         // the engine has the PC of the accessing instruction in an MMIO callback
@@ -114,14 +118,7 @@ export class TurnRunner {
       if (resumed !== undefined) {
         hash = resumed;
         resumed = undefined;
-        if (logFetch) {
-          this.inRun = run;
-          try {
-            this.drainLog(id);
-          } finally {
-            this.inRun = undefined;
-          }
-        }
+        if (logFetch) this.deliver(run, id);
       } else {
         // timer events due now become pending before the next instruction, whoever runs
         if (m.clock.fireDue()) {
@@ -212,128 +209,25 @@ export class TurnRunner {
 
   /**
    * Round-robin turns of `quantum` steps over the cores in `ready` (a bit per
-   * id) after `last`, run back to back in one native call (rotate.c), at
-   * most `maxSteps` steps, while each ends at its budget with nothing to
-   * see. Each turn is applied as `run` would have (steps, PC, polls, state
-   * hashes) and handed to `onTurn` with its steps; the last turn, the one
-   * that stopped for something, is finished by `run` itself. Only for runs
-   * where no one watches instructions or events (Machine.canRotate).
+   * id) after `last`, run back to back in the stepper (rotation.ts); each is
+   * handed to `onTurn` with its steps. Returns how many ran.
    */
   rotate(ready: number, last: number | undefined, quantum: number, maxSteps: number, onTurn: (core: number, steps: number) => void): number {
-    const m = this.m;
-    const rot = m.bus.native.rotation;
-    for (let id = 0; id < m.cores.length; id++) {
-      rot.ticks[id] = this.hashTick[id]!;
-      rot.epochs[id] = m.waiting.hashEpoch(id);
-    }
-    const flags = (m.events.wantsFetch ? RunFlag.LogFetch : 0) | (m.events.wantsAccess ? RunFlag.LogAccess : 0)
-      | (m.events.wantsRegisters ? RunFlag.LogRegs : 0);
-    this.rotated = 0;
-    this.rotatedRun = -1;
-    this.rotationLast = last;
-    this.rotating = true;
-    let n: number;
-    try {
-      n = m.bus.native.rotate(ready, last ?? 8, quantum, maxSteps, flags);
-    } finally {
-      this.rotating = false;
-      this.inRun = undefined;
-    }
-    for (let id = 0; id < m.cores.length; id++) this.hashTick[id] = rot.ticks[id]!;
-    this.applyRotated(n);
-    const records = rot.records;
-    for (let i = 0; i < n; i++) {
-      const at = i * Rot.Words;
-      const word = records[at + Rot.Core]!;
-      const id = word & 0xff;
-      if (i < this.rotated) {
-        onTurn(id, records[at + Rot.Retired]!);
-        continue;
-      }
-      // the turn that stopped for something, unless the run ended before it began (then it is never reported)
-      if (!(word & Rot.Last) || (m.ended && this.rotatedRun !== i)) break;
-      if (this.rotatedRun !== i) this.beginRotated(id, records[at + Rot.LogStart]!);
-      onTurn(id, this.run(id, quantum, false, undefined, word & Rot.Hashed ? RunFlag.Hash : 0));
-    }
-    return n;
+    return this.rotation.run(ready, last, quantum, maxSteps, onTurn);
   }
 
-  /** a rotation in progress: the turns applied so far, the turn begun in a device callback, the last core begun */
-  private rotating = false;
-  private rotated = 0;
-  private rotatedRun = -1;
-  private rotationLast: number | undefined;
+  /** core `id`'s run record as it stands */
+  runOf(id: number): InRun {
+    return this.runs[id]!;
+  }
 
-  private resetRun(id: number, drained = 0): InRun {
+  /** core `id`'s run record, counting from nothing, its log delivered up to `drained` */
+  resetRun(id: number, drained = 0): InRun {
     const run = this.runs[id]!;
     run.fetched = run.deviceWrites = 0;
     run.drained = drained;
     run.deviceRead = undefined;
     return run;
-  }
-
-  /** a turn of the rotation begins for the event stream: the switch the scheduler would have announced, its log from `logStart` */
-  private beginRotated(id: number, logStart: number): InRun {
-    const m = this.m;
-    if (this.rotationLast !== undefined && id !== this.rotationLast && m.events.wantsEvents) {
-      m.emit({ kind: 'switch', step: m.steps, from: this.rotationLast, to: id });
-    }
-    this.rotationLast = id;
-    return this.resetRun(id, logStart);
-  }
-
-  /** A device is called in the middle of a rotation: the machine catches up with the turns before this one. */
-  private catchUpRotation(): void {
-    const rot = this.m.bus.native.rotation;
-    const finished = rot.running[2]!;
-    this.applyRotated(finished);
-    const id = rot.running[0]!;
-    if (id === Rot.None) return;
-    if (this.rotatedRun !== finished) {
-      this.rotatedRun = finished;
-      this.inRun = this.beginRotated(id, rot.records[finished * Rot.Words + Rot.LogStart]!);
-    }
-  }
-
-  /**
-   * The rotation's turns before record `upTo` (not its last, which `run`
-   * finishes), as `run` leaves a plain turn: its log delivered, steps, PC,
-   * polls and state hash. Once the run has ended (a hazard) no further turn
-   * is reported, and the stepper is told to start none.
-   */
-  private applyRotated(upTo: number): void {
-    const m = this.m;
-    const rot = m.bus.native.rotation;
-    const records = rot.records;
-    for (; this.rotated < upTo; this.rotated++) {
-      const at = this.rotated * Rot.Words;
-      const word = records[at + Rot.Core]!;
-      if (word & Rot.Last) return;
-      const begun = this.rotatedRun === this.rotated;
-      if (m.ended && !begun) {
-        rot.running[3] = 1;
-        return;
-      }
-      const id = word & 0xff;
-      const run = begun ? this.runs[id]! : this.beginRotated(id, records[at + Rot.LogStart]!);
-      if (m.events.wantsFetch) {
-        this.inRun = run;
-        try {
-          this.drainLog(id, records[at + Rot.LogEnd]!);
-        } finally {
-          this.inRun = undefined;
-        }
-      }
-      const core = m.cores[id]!;
-      const retired = records[at + Rot.Retired]!;
-      core.pc = records[at + Rot.Pc]!;
-      core.cpsr = records[at + Rot.Cpsr]!;
-      m.noteCutPc(id, core.pc);
-      m.steps += retired;
-      m.retired[id] = m.retired[id]! + retired;
-      const hash = word & Rot.Hashed ? records[at + Rot.HashHi]! * 0x100000000 + records[at + Rot.HashLo]! : undefined;
-      m.waiting.note(id, records[at + Rot.Wrote] === 1, undefined, hash, records[at + Rot.Epoch]!);
-    }
   }
 
   /** the read a visible turn ended at, if it ended at one: RAM (re-checkable) or a device register (epoch-bound) */
@@ -390,6 +284,16 @@ export class TurnRunner {
   }
 
   /** Delivers the log of the native run in progress, up to where it has got. */
+  /** delivers `run`'s log of core `id` up to `len` words (a rotation's turn) */
+  deliver(run: InRun, id: number, len?: number): void {
+    this.inRun = run;
+    try {
+      this.drainLog(id, len);
+    } finally {
+      this.inRun = undefined;
+    }
+  }
+
   private drainLog(id: number, len = this.m.cores[id]!.native.out[Out.LogLen]!): void {
     const r = this.inRun;
     const m = this.m;
