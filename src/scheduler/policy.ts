@@ -70,6 +70,8 @@ export const TURN = 10_000;
 
 /** the cores worth running: ready and not spinning (never empty: the scheduler checks livelock first) */
 export function candidates(v: SchedulerView): number[] {
+  // (asked at every decision: without a spinning core it is the ready list itself, which no policy changes)
+  if (v.spinning.length === 0) return v.ready;
   const c = v.ready.filter((id) => !v.spinning.includes(id));
   if (c.length) return c;
   // all waiting: a counting wait can still time out, a repeating one cannot

@@ -22,12 +22,17 @@ export class SwitchRecorder implements Policy {
   }
   next(v: SchedulerView): Decision {
     const d = this.inner.next(v);
-    const at: Switch['at'] = v.last === undefined ? 'start' : { core: v.last, count: v.retired[v.last]! };
-    if ('wake' in d) this.switches.push({ at, then: { wake: d.wake } });
+    // (the switch point is made only for a decision that is written down: this runs at every decision)
+    if ('wake' in d) this.switches.push({ at: switchPoint(v), then: { wake: d.wake } });
     // every drain a policy makes, the default one where nothing else could go on included: a replay
     // takes them in the same order (ReplayPolicy.choosesDrains)
-    else if ('drain' in d) this.switches.push({ at, then: { drain: d.drain, store: d.store } });
-    else if ('core' in d && d.core !== nonPreemptiveChoice(v)) this.switches.push({ at, then: { core: d.core } });
+    else if ('drain' in d) this.switches.push({ at: switchPoint(v), then: { drain: d.drain, store: d.store } });
+    else if ('core' in d && d.core !== nonPreemptiveChoice(v)) this.switches.push({ at: switchPoint(v), then: { core: d.core } });
     return d;
   }
+}
+
+/** where a switch happens: the start, or after the last core's retired count */
+function switchPoint(v: SchedulerView): Switch['at'] {
+  return v.last === undefined ? 'start' : { core: v.last, count: v.retired[v.last]! };
 }
