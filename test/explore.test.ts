@@ -182,6 +182,28 @@ describe('exploration is deterministic and resumable', () => {
     await expect(explore(fw('lost-wakeup'), { strategy: 'random', runs: 300, seed: 9, out, resume: true })).rejects.toThrow(/not an exploration state of this penlab version .*at seen/);
   });
 
+  it('keeps pct\'s draws as hashes in one string, resumes from it, and still reads the draws states kept before', async () => {
+    const out = tmp();
+    const whole = await go('lost-wakeup', { strategy: 'pct', runs: 200, seed: 4 });
+    await expect(explore(fw('lost-wakeup'), {
+      strategy: 'pct', runs: 200, seed: 4, out,
+      onProgress: (done) => { if (done >= 60) throw new Error('interrupted'); },
+    })).rejects.toThrow('interrupted');
+    const path = join(out, 'explore-state.json');
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as { drawn: string; next: number };
+    expect(saved.drawn).toMatch(/^[0-9a-f]+$/);
+    expect(saved.drawn.length % 16).toBe(0);
+    expect(saved.drawn.length).toBeGreaterThan(0);
+    const resumed = await explore(fw('lost-wakeup'), { strategy: 'pct', runs: 200, seed: 4, out, resume: true });
+    expect(resumed.outcomes).toEqual(whole.outcomes);
+    expect(resumed.distinct).toBe(whole.distinct);
+    // a list of draws (the form before) is read and hashed; a broken string is refused
+    writeFileSync(path, JSON.stringify({ ...saved, drawn: ['10@3,7'] }));
+    await explore(fw('lost-wakeup'), { strategy: 'pct', runs: 200, seed: 4, out, resume: true });
+    writeFileSync(path, JSON.stringify({ ...saved, drawn: `${saved.drawn}abc` }));
+    await expect(explore(fw('lost-wakeup'), { strategy: 'pct', runs: 200, seed: 4, out, resume: true })).rejects.toThrow(/at drawn/);
+  });
+
   it('refuses to resume with other options', async () => {
     const out = tmp();
     await explore(fw('lost-wakeup'), { strategy: 'random', runs: 20, out });

@@ -14,6 +14,7 @@ import { explore, runSeed } from '../src/explore/explore.js';
 import { LocalExecutor } from '../src/explore/pool.js';
 import { sample } from '../src/explore/sampling.js';
 import { ExploreSession, type RunRecord } from '../src/explore/session.js';
+import { DecisionHashes } from '../src/explore/seen.js';
 import { freshState } from '../src/explore/state.js';
 import { runOn } from '../src/run.js';
 import { parsePolicy } from '../src/scheduler/parse.js';
@@ -54,7 +55,7 @@ async function sampleWith(name: string, strategy: 'random' | 'pct', runs: number
   const state = freshState('x', '');
   try {
     t.stopped = await sample(exec, state, {
-      strategy, runs, seed: 1, depth: 2, cores: 2, k: session.info.contendedPoints, shard: 0, shards: 1, runSeed, save: () => {},
+      strategy, runs, seed: 1, depth: 2, cores: 2, k: session.info.contendedPoints, shard: 0, shards: 1, runSeed, save: () => {}, drawn: new DecisionHashes(),
       tally: (r) => {
         const b = firstBatch.get(r.decisions);
         if (b !== undefined) {

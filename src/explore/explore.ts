@@ -20,7 +20,7 @@ import { dpor, type DporOutcome, freshDpor } from './dpor.js';
 import { exhaustive } from './exhaustive.js';
 import { sample } from './sampling.js';
 import { type Executor, LocalExecutor, WorkerPool } from './pool.js';
-import { DecisionHashes } from './seen.js';
+import { DecisionHashes, drawHash } from './seen.js';
 import { ExploreSession, type RunRecord } from './session.js';
 import { shrink, signature } from './shrink.js';
 import { configOf, type ExploreState, freshState, loadState, stateSaver } from './state.js';
@@ -137,7 +137,10 @@ async function exploreWith(
   // kept in typed arrays, and in the state only as it is written
   const seen = DecisionHashes.from(state.seen);
   delete state.seen;
-  const save = stateSaver(statePath, state, () => ({ seen: seen.toHex() }));
+  // pct: the priority orders and change points already drawn, by hash (the same set, one record per run)
+  const drawn = DecisionHashes.from(typeof state.drawn === 'string' ? state.drawn : state.drawn?.map(drawHash));
+  delete state.drawn;
+  const save = stateSaver(statePath, state, () => ({ seen: seen.toHex(), ...(drawn.size ? { drawn: drawn.toHex() } : {}) }));
 
   const written = new Set<string>();
   /** counts a run, unless its schedule already ran in this exploration */
@@ -183,7 +186,7 @@ async function exploreWith(
       stopped = await sample(exec, state, {
         strategy: o.strategy, runs: o.runs, seed: o.seed, depth: o.depth, cores: session.machine.cores.length,
         k: session.info.contendedPoints, shard: shardIndex, shards: shardCount, runSeed, tally, save, onProgress: options.onProgress,
-        stop: yieldThenStop,
+        stop: yieldThenStop, drawn,
       });
     }
     save(true);

@@ -20,6 +20,7 @@
  * change-point set for K has been drawn, either when as many attempts in a
  * row as --runs (at least 64) brought nothing new.
  */
+import { type DecisionHashes, drawHash } from './seen.js';
 import { PctPolicy } from '../scheduler/policies/pct.js';
 import { decodePath, encodePath, type LearnedPath, ScheduleTrie } from '../scheduler/trie.js';
 import type { Executor } from './pool.js';
@@ -45,14 +46,15 @@ export interface SamplingOptions {
   onProgress?: (done: number, total: number | undefined, outcomes: Record<string, number>) => void;
   /** asked between batches: true ends the exploration (interrupted) */
   stop?: () => Promise<boolean>;
+  /** pct: the draws already run, by drawHash (kept, and saved, by the caller) */
+  drawn: DecisionHashes;
 }
 
 /** Runs until this shard's share of --runs distinct schedules; returns why it stopped short, if it did. */
 export async function sample(exec: Executor, state: ExploreState, o: SamplingOptions): Promise<string | undefined> {
   const target = o.runs > o.shard ? Math.floor((o.runs - 1 - o.shard) / o.shards) + 1 : 0;
   const patience = Math.max(64, o.runs);
-  const drawn = new Set(state.drawn ?? []);
-  state.drawn ??= [];
+  const drawn = o.drawn;
   state.idle ??= 0;
   state.branches ??= [];
   // what earlier batches ran (a resumed exploration's too): every session knows it before the next batch
@@ -75,10 +77,7 @@ export async function sample(exec: Executor, state: ExploreState, o: SamplingOpt
       if (i % o.shards !== o.shard) continue;
       const seed = o.runSeed(o.seed, i);
       if (o.strategy === 'pct') {
-        const key = new PctPolicy(o.depth, seed, o.cores, k).drawn;
-        if (drawn.has(key)) { state.idle++; continue; }
-        drawn.add(key);
-        state.drawn.push(key);
+        if (!drawn.add(drawHash(new PctPolicy(o.depth, seed, o.cores, k).drawn))) { state.idle++; continue; }
         specs.push({ kind: 'pct', depth: o.depth, seed, k });
       } else specs.push({ kind: 'random', seed });
       idx.push(i);

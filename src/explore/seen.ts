@@ -10,7 +10,14 @@
  * long exploration's memory grow. Membership compares all 64 bits, as the
  * strings did, so `distinct` is exactly what it was.
  */
+import { createHash } from 'node:crypto';
+
 const HEX = /^[0-9a-f]{16}$/;
+
+/** a PCT draw (PctPolicy.drawn: priority order and change points) as a hash the set keeps */
+export function drawHash(drawn: string): string {
+  return createHash('sha1').update(drawn).digest('hex').slice(0, 16);
+}
 const DIGITS = '0123456789abcdef';
 
 export class DecisionHashes {

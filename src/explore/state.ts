@@ -79,7 +79,8 @@ const stateSchema = z.object({
   seen: z.union([z.string().regex(/^[0-9a-f]*$/).refine((h) => h.length % 16 === 0, 'not whole 16-digit hashes'), z.array(z.string().regex(/^[0-9a-f]{16}$/))]).optional(),
   duplicates: count.optional(),
   k: count.optional(),
-  drawn: z.array(z.string()).optional(),
+  // pct: drawHash of each draw, 16 hex digits each (seen.ts); states saved before kept the draws themselves
+  drawn: z.union([z.string().regex(/^[0-9a-f]*$/).refine((h) => h.length % 16 === 0, 'not whole 16-digit hashes'), z.array(z.string())]).optional(),
   idle: count.optional(),
   branches: z.array(z.string()).optional(),
   schedules: count,
@@ -113,8 +114,8 @@ export interface ExploreState {
   duplicates?: number;
   /** pct: the K the next batch uses (the most contended decisions a run has had so far) */
   k?: number;
-  /** pct: priority orders and change points already drawn */
-  drawn?: string[];
+  /** pct: priority orders and change points already drawn: seen.ts drawHash of each as DecisionHashes.toHex, or the draws themselves (states saved before) */
+  drawn?: string | string[];
   /** random/pct: attempts in a row that brought no new schedule */
   idle?: number;
   /** random/pct: every run's branching decisions (scheduler/trie.ts encodePath), the trie a resumed exploration rebuilds */
