@@ -121,6 +121,8 @@ async function exploreWith(
   const exec: Executor = o.jobs > 1
     ? await WorkerPool.start(path, runOpts, o.jobs, { shared: session.shared, info: session.info })
     : new LocalExecutor(session);
+  // the main session waits for the shrinking while workers explore: its engines' translations go meanwhile
+  if (o.jobs > 1) session.machine.reopenEngines();
   const [shardIndex, shardCount] = options.shard ?? [0, 1];
   const firmwareHash = firmwareSha256(session.image);
   const defined = <T extends object>(v: T) => Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));

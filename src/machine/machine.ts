@@ -332,6 +332,16 @@ export class Machine implements BoardHost, Stateful {
     this.held.forEach((h, i) => restoreState(h, s.held[i]!));
   }
 
+  /**
+   * Fresh engines for every core, at reset, with nothing translated: a
+   * machine that will sit idle a while (the main session while worker
+   * threads explore) gives back its translation buffers.
+   */
+  reopenEngines(): void {
+    for (const [i, core] of this.cores.entries()) core.reopen(this.bus, this.initial[i]!);
+    this.reset();
+  }
+
   /** Back to the state right after loading, touching only what a run changed. */
   reset(): void {
     this.bus.restoreDirtyPages(this.pristine);
