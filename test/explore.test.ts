@@ -14,6 +14,14 @@ beforeAll(() => {
 const tmp = () => mkdtempSync(join(tmpdir(), 'penlab-explore-'));
 const go = (name: string, o: ExploreOptions) => explore(fw(name), { out: tmp(), ...o });
 
+/** an exploration of lost-wakeup stopped by an error once `at` schedules have run: where it saved, and what */
+async function interruptedAt(at: number, o: ExploreOptions) {
+  const out = tmp();
+  await expect(explore(fw('lost-wakeup'), { ...o, out, onProgress: (done) => { if (done >= at) throw new Error('interrupted'); } })).rejects.toThrow('interrupted');
+  const path = join(out, 'explore-state.json');
+  return { out, path, saved: JSON.parse(readFileSync(path, 'utf8')) as { seen: string; drawn: string; schedules: number } };
+}
+
 describe('finding the RFC window in kexec-notify', () => {
   // 200 distinct schedules take about 4 times as many PCT runs here (the rest repeat one): a longer guard than the default
   it('PCT finds the clobber within 200 distinct schedules for at least 9 of 10 seeds', async () => {
@@ -163,14 +171,8 @@ describe('exploration is deterministic and resumable', () => {
   });
 
   it('keeps the hashes of the schedules run as one string, and resumes a state that kept a list of them', async () => {
-    const out = tmp();
     const whole = await go('lost-wakeup', { strategy: 'random', runs: 300, seed: 9 });
-    await expect(explore(fw('lost-wakeup'), {
-      strategy: 'random', runs: 300, seed: 9, out,
-      onProgress: (done) => { if (done >= 100) throw new Error('interrupted'); },
-    })).rejects.toThrow('interrupted');
-    const path = join(out, 'explore-state.json');
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as { seen: string; schedules: number };
+    const { out, path, saved } = await interruptedAt(100, { strategy: 'random', runs: 300, seed: 9 });
     expect(saved.seen).toMatch(/^[0-9a-f]+$/);
     expect(saved.seen.length).toBe(16 * saved.schedules);
     // the list states saved before this form
@@ -183,14 +185,8 @@ describe('exploration is deterministic and resumable', () => {
   });
 
   it('keeps pct\'s draws as hashes in one string, resumes from it, and still reads the draws states kept before', async () => {
-    const out = tmp();
     const whole = await go('lost-wakeup', { strategy: 'pct', runs: 200, seed: 4 });
-    await expect(explore(fw('lost-wakeup'), {
-      strategy: 'pct', runs: 200, seed: 4, out,
-      onProgress: (done) => { if (done >= 60) throw new Error('interrupted'); },
-    })).rejects.toThrow('interrupted');
-    const path = join(out, 'explore-state.json');
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as { drawn: string; next: number };
+    const { out, path, saved } = await interruptedAt(60, { strategy: 'pct', runs: 200, seed: 4 });
     expect(saved.drawn).toMatch(/^[0-9a-f]+$/);
     expect(saved.drawn.length % 16).toBe(0);
     expect(saved.drawn.length).toBeGreaterThan(0);
