@@ -203,19 +203,25 @@ export class Bus {
   }
 
   /**
-   * Puts back every page written since the last call: the bytes in `pristine`
-   * (by page address) or zeros. Only the 16-byte chunks that differ are
+   * Puts back every page written since the last call (but those in
+   * `except`): the bytes in `pristine` (by page address) or zeros. Only the 16-byte chunks that differ are
    * written and dropped from the engines' translations: code beside a data
    * word the run changed keeps its translation into the next run.
    */
-  restoreDirtyPages(pristine: Map<number, Uint8Array>): void {
+  restoreDirtyPages(pristine: Map<number, Uint8Array>, except?: Map<number, unknown>): void {
     const dirty = this.native.dirty;
     for (const g of dirty.pages()) {
+      this.markChunksWritten(g, false);
+      if (except?.has(g)) continue;
       const [ram, at] = this.pageAt(g);
       this.putBack(ram, at, pristine.get(ram.base + at));
-      this.native.chunkWritten.fill(0, g * CHUNK_BYTES_PER_PAGE, (g + 1) * CHUNK_BYTES_PER_PAGE);
     }
     dirty.clear();
+  }
+
+  /** page `g`'s 16-byte chunks in the stepper's written-this-run bitmap: all of them, or none */
+  private markChunksWritten(g: number, written: boolean): void {
+    this.native.chunkWritten.fill(written ? 0xff : 0, g * CHUNK_BYTES_PER_PAGE, (g + 1) * CHUNK_BYTES_PER_PAGE);
   }
 
   /**
@@ -242,13 +248,8 @@ export class Bus {
    */
   restoreRam(s: RamSnapshot, pristine: Map<number, Uint8Array>): void {
     const n = this.native;
-    for (const g of n.dirty.pages()) {
-      n.chunkWritten.fill(0, g * CHUNK_BYTES_PER_PAGE, (g + 1) * CHUNK_BYTES_PER_PAGE);
-      if (s.pages.has(g)) continue;
-      const [ram, at] = this.pageAt(g);
-      this.putBack(ram, at, pristine.get(ram.base + at));
-    }
-    n.dirty.clear();
+    // (the pages the snapshot holds get its bytes below)
+    this.restoreDirtyPages(pristine, s.pages);
     for (const g of n.readers.pages()) if (!s.readers.has(g)) n.wordReaders.fill(0, g * WORDS, (g + 1) * WORDS);
     n.readers.clear();
     for (const [g, bytes] of s.pages) {
@@ -256,7 +257,7 @@ export class Bus {
       this.putBack(ram, at, bytes);
       n.dirty.add(g);
       // which chunks of it were written is not kept: all of them may have been
-      n.chunkWritten.fill(0xff, g * CHUNK_BYTES_PER_PAGE, (g + 1) * CHUNK_BYTES_PER_PAGE);
+      this.markChunksWritten(g, true);
     }
     for (const [g, bits] of s.readers) {
       n.wordReaders.set(bits, g * WORDS);

@@ -35,15 +35,13 @@ export class Rotation {
       rot.ticks[id] = this.turns.hashTick[id]!;
       rot.epochs[id] = m.waiting.hashEpoch(id);
     }
-    const flags = (m.events.wantsFetch ? RunFlag.LogFetch : 0) | (m.events.wantsAccess ? RunFlag.LogAccess : 0)
-      | (m.events.wantsRegisters ? RunFlag.LogRegs : 0);
     this.rotated = 0;
     this.rotatedRun = -1;
     this.rotationLast = last;
     this.active = true;
     let n: number;
     try {
-      n = m.bus.native.rotate(ready, last ?? 8, quantum, maxSteps, flags);
+      n = m.bus.native.rotate(ready, last ?? 8, quantum, maxSteps, this.turns.logFlags());
     } finally {
       this.active = false;
       this.turns.inRun = undefined;

@@ -104,9 +104,7 @@ export class TurnRunner {
     const m = this.m;
     const core = m.cores[id]!;
     const logFetch = m.events.wantsFetch;
-    let flags = (logFetch ? RunFlag.LogFetch : 0) | (m.events.wantsAccess ? RunFlag.LogAccess : 0)
-      | (m.events.wantsRegisters ? RunFlag.LogRegs : 0);
-    if (untilVisible) flags |= RunFlag.StopShared;
+    const flags = this.logFlags() | (untilVisible ? RunFlag.StopShared : 0);
     let done = 0;
     // a rotation (rotate) made this turn's first native run: its results are in out[] already
     let resumed = resumedHash;
@@ -216,6 +214,12 @@ export class TurnRunner {
     return this.rotation.run(ready, last, quantum, maxSteps, onTurn);
   }
 
+  /** what the stepper logs for the observers subscribed now */
+  logFlags(): number {
+    const ev = this.m.events;
+    return (ev.wantsFetch ? RunFlag.LogFetch : 0) | (ev.wantsAccess ? RunFlag.LogAccess : 0) | (ev.wantsRegisters ? RunFlag.LogRegs : 0);
+  }
+
   /** core `id`'s run record as it stands */
   runOf(id: number): InRun {
     return this.runs[id]!;
@@ -283,7 +287,6 @@ export class TurnRunner {
     return true;
   }
 
-  /** Delivers the log of the native run in progress, up to where it has got. */
   /** delivers `run`'s log of core `id` up to `len` words (a rotation's turn) */
   deliver(run: InRun, id: number, len?: number): void {
     this.inRun = run;
@@ -294,6 +297,7 @@ export class TurnRunner {
     }
   }
 
+  /** Delivers the log of the native run in progress, up to where it has got. */
   private drainLog(id: number, len = this.m.cores[id]!.native.out[Out.LogLen]!): void {
     const r = this.inRun;
     const m = this.m;

@@ -89,6 +89,21 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
   const quantum = policy.rotation;
   let rotateFrom = 0;
   let rotationBackoff = 1;
+  /** turns of a round-robin policy over `ready` run in C (Machine.rotate); false if none ran. Where
+      rotations keep ending after a turn or two (copying code, polling a device) they wait a while:
+      the result is the same either way, only the time differs. */
+  const rotate = (ready: number): boolean => {
+    if (quantum === undefined || v.decisions < rotateFrom || quantum > MAX_ROTATION_QUANTUM || atDecision || !machine.canRotate(quantum)) return false;
+    const room = Math.min(maxSteps - machine.steps - clock.skips, clock.nextEvent() - clock.now, MAX_ROTATION_STEPS);
+    const turns = room >= quantum ? machine.rotate(ready, v.last, quantum, room, rotated) : 0;
+    if (turns < SHORT_ROTATION) {
+      rotateFrom = v.decisions + rotationBackoff;
+      rotationBackoff = Math.min(rotationBackoff * 2, MAX_ROTATION_BACKOFF);
+    } else {
+      rotationBackoff = 1;
+    }
+    return turns > 0;
+  };
   for (;;) {
     if (atDecision && v.decisions !== announced) {
       announced = v.decisions;
@@ -143,20 +158,7 @@ export function schedule(machine: Machine, policy: Policy, maxSteps: number, dea
     // a loop that repeats can still be ended by a timer
     if (v.repeating.length === v.ready.length && !v.defaultDrain && clock.nextEvent() === Infinity) return end('livelock');
     // round robin where nothing between turns can change the candidates: the turns run back to back in C
-    // (where rotations keep ending after a turn or two, copying code or polling a device, they wait a while:
-    // the result is the same either way, only the time differs)
-    if (quantum !== undefined && v.decisions >= rotateFrom && quantum <= MAX_ROTATION_QUANTUM && !atDecision && !pending
-      && (spinning | repeating) === 0 && machine.canRotate(quantum)) {
-      const room = Math.min(maxSteps - machine.steps - clock.skips, clock.nextEvent() - clock.now, MAX_ROTATION_STEPS);
-      const turns = room >= quantum ? machine.rotate(ready, v.last, quantum, room, rotated) : 0;
-      if (turns < SHORT_ROTATION) {
-        rotateFrom = v.decisions + rotationBackoff;
-        rotationBackoff = Math.min(rotationBackoff * 2, MAX_ROTATION_BACKOFF);
-      } else {
-        rotationBackoff = 1;
-      }
-      if (turns > 0) continue;
-    }
+    if (!pending && (spinning | repeating) === 0 && rotate(ready)) continue;
     v.step = machine.steps;
     const d = policy.next(v);
     v.decisions++;
