@@ -191,32 +191,24 @@ static void queue_stale(pl_core *o, uint32_t a, uint32_t len) {
   o->nstale++;
 }
 
-/* a write to [g, g+size) of RAM (global offsets) at address a: other engines that translated it
-   drop it. Returns whether any had: another core ran that code. */
+/* a write to [g, g+size) of RAM (global offsets) at address a: its chunks are written this run,
+   other engines that translated it drop it, and writing a chunk any engine (this one too)
+   translated touches code (rotate.c). Returns whether another engine had: another core ran that code. */
 int pl_written(pl_core *c, uint32_t g, uint32_t a, uint32_t size) {
   pl_bus *b = c->bus;
   uint32_t first = g >> CHUNK_SHIFT, last = (g + size - 1) >> CHUNK_SHIFT;
   int hit = 0;
+  for (uint32_t ch = first; ch <= last; ch++) b->chunk_written[ch >> 3] |= (uint8_t)(1u << (ch & 7));
   for (int i = 0; i < b->ncores; i++) {
     pl_core *o = b->cores[i];
-    if (o == c) continue; /* an engine sees its own writes to code */
     for (uint32_t ch = first; ch <= last; ch++) {
-      if (o->exec_chunks[ch >> 3] & (1u << (ch & 7))) { queue_stale(o, a, size); hit = 1; break; }
+      if (!(o->exec_chunks[ch >> 3] & (1u << (ch & 7)))) continue;
+      c->code_touched = 1;
+      if (o != c) { queue_stale(o, a, size); hit = 1; } /* an engine sees its own writes to code */
+      break;
     }
   }
   return hit;
-}
-
-
-/* core c writes [g, g+size) (global offsets): the chunks are written this run, and writing a chunk any
-   engine (this one too) translated touches code */
-static inline void note_code_write(pl_core *c, uint32_t g, uint32_t size) {
-  pl_bus *b = c->bus;
-  for (uint32_t ch = g >> CHUNK_SHIFT; ch <= (g + size - 1) >> CHUNK_SHIFT; ch++) {
-    b->chunk_written[ch >> 3] |= (uint8_t)(1u << (ch & 7));
-    for (int i = 0; i < b->ncores; i++)
-      if (b->cores[i]->exec_chunks[ch >> 3] & (1u << (ch & 7))) c->code_touched = 1;
-  }
 }
 
 /* core c read the words of [g, g+size) (global offsets) */
@@ -272,7 +264,6 @@ static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size,
   } else if (type == UC_MEM_WRITE) {
     pageset_add(&b->dirty, pg);
     pageset_add(&b->dirty, pg_end);
-    note_code_write(c, g, (uint32_t)size);
     int ran = pl_written(c, g, a, (uint32_t)size);
     uint64_t v = (uint64_t)value;
     if (memcmp(r->host + off, &v, (size_t)size) != 0) {

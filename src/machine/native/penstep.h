@@ -208,8 +208,9 @@ static inline int word_bit(const uint8_t *bits, uint32_t w) {
   return bits[w >> 3] & (1u << (w & 7));
 }
 
-/* penstep.c: a write to [g, g+size) of RAM (global offsets) at address a; other engines drop their
-   translations of it. Returns whether any had one. */
+/* penstep.c: a write to [g, g+size) of RAM (global offsets) at address a; its chunks are marked
+   written, other engines drop their translations of it, and the writer notes if it touched code.
+   Returns whether another engine had a translation. */
 int pl_written(pl_core *c, uint32_t g, uint32_t a, uint32_t size);
 
 /* relaxed.c: the stepper's calls into the relaxed memory model */
