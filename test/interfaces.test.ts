@@ -24,7 +24,7 @@ describe('the C/TypeScript stepper interface', () => {
     const want = expectedLayout();
     const serve = (v: number[]) => (dst: Uint32Array) => { dst.set(v); return v.length; };
     expect(() => checkLayout('lib.so', serve(want))).not.toThrow();
-    expect(() => checkLayout('lib.so', serve([1, ...want.slice(1)]))).toThrow(/lib\.so speaks stepper ABI 1, this penlab needs 14/);
+    expect(() => checkLayout('lib.so', serve([1, ...want.slice(1)]))).toThrow(/lib\.so speaks stepper ABI 1, this penlab needs 15/);
     const moved = [...want];
     moved[1 + Out.SeenWrites] = 42;
     expect(() => checkLayout('lib.so', serve(moved))).toThrow(/differs from native\.ts at entry 19/);

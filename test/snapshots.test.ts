@@ -20,6 +20,7 @@ import { disposeSnapshot, type Machine, type MachineSnapshot } from '../src/mach
 import { saveState } from '../src/machine/state.js';
 import { loadFirmware } from '../src/elf/elf.js';
 import { vexpressA9 } from '../src/machine/board.js';
+import { UC } from '../src/machine/native.js';
 import { prepareMachine, runOn } from '../src/run.js';
 import { earlyWakes } from '../src/scheduler/early-wake.js';
 import { ChoicePolicy } from '../src/scheduler/policies/choices.js';
@@ -117,6 +118,28 @@ describe('a machine snapshot is the run from reset to the same point', () => {
       m.restore(s);
       m.runCore(0, 1, false);
       expect(kinds).toEqual(['dabt']);
+      disposeSnapshot(s);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('the stepper starts a run where a register write or a restore put the PC, not where its last run ended', () => {
+    // the stepper keeps each core's PC and CPSR from the end of its last run; both ways of changing them must reach it
+    const image = loadFirmware(fw('exceptions'), vexpressA9());
+    const m = prepareMachine(image, {});
+    try {
+      const main = image.symbol('main')!.address;
+      const check = image.symbol('check')!.address;
+      m.runCore(0, 100_000, false, main);
+      const s = m.snapshot();
+      m.runCore(0, 3, false);
+      m.cores[0]!.jump(check);
+      m.runCore(0, 1, false);
+      expect(m.cores[0]!.native.readReg(UC.REG_PC)).toBe(check + 4);
+      m.restore(s);
+      m.runCore(0, 1, false);
+      expect(m.cores[0]!.native.readReg(UC.REG_PC)).toBe(main + 4);
       disposeSnapshot(s);
     } finally {
       m.dispose();

@@ -75,7 +75,7 @@ export class NativeError extends Error {
  * order. Checked at load, so a stale or mismatched library is a clear error,
  * never wrong numbers.
  */
-const ABI_VERSION = 14;
+const ABI_VERSION = 15;
 export function expectedLayout(): number[] {
   return [
     ABI_VERSION,
@@ -125,7 +125,6 @@ function loadLibraries() {
     mmioWrite,
     strerror: uc.func('const char *uc_strerror(int code)'),
     regRead: uc.func('int uc_reg_read(void *uc, int regid, _Out_ uint32_t *value)'),
-    regWrite: uc.func('int uc_reg_write(void *uc, int regid, const uint32_t *value)'),
     mmioMap: uc.func('int uc_mmio_map(void *uc, uint64_t address, size_t size, pl_mmio_read *read, void *rud, pl_mmio_write *write, void *wud)'),
     ctxAlloc: uc.func('int uc_context_alloc(void *uc, _Out_ void **ctx)'),
     ctxSave: uc.func('int uc_context_save(void *uc, void *ctx)'),
@@ -155,6 +154,7 @@ function loadLibraries() {
     coreTranslated: pl.func('uint32_t pl_core_translated(void *c)'),
     coreClose: pl.func('void pl_core_close(void *c)'),
     run: pl.func('int pl_run(void *c, uint32_t budget, uint32_t flags, uint32_t until)'),
+    regWrite: pl.func('int pl_reg_write(void *c, int regid, uint32_t value)'),
     contextRestore: pl.func('int pl_context_restore(void *c, void *ctx)'),
     cpRead: pl.func('int pl_cp_read(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, _Out_ uint32_t *val)'),
     cpWrite: pl.func('int pl_cp_write(void *c, uint32_t crn, uint32_t crm, uint32_t opc1, uint32_t opc2, uint32_t val)'),
@@ -358,8 +358,7 @@ export class NativeCore {
   }
 
   writeReg(regid: number, value: number): void {
-    this.reg[0] = value >>> 0;
-    const err = native().regWrite(this.uc, regid, this.reg) as number;
+    const err = native().regWrite(this.ptr, regid, value >>> 0) as number;
     if (err) throw this.error(`writing register ${regid}`, err);
   }
 

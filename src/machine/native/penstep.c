@@ -422,6 +422,11 @@ int pl_core_open(pl_bus *b, int id, uint32_t cpu_model, uint32_t *log, uint32_t 
   /* the CPU model must be chosen before anything else touches the engine */
   e = uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1), (int)cpu_model);
   if (e) goto fail;
+  /* runs end only by uc_emu_stop from our hooks, never at an `until` address: with exits
+     enabled and none set, uc_emu_start no longer invalidates a translation at the unused
+     until - 1 on its way out (a code-TLB fill of an unmapped page on every call) */
+  e = uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_UC_USE_EXITS, 1), 1);
+  if (e) goto fail;
   for (int i = 0; i < b->nr; i++) {
     e = uc_mem_map_ptr(c->uc, b->r[i].base, b->r[i].size, UC_PROT_ALL, b->r[i].host);
     if (e) goto fail;
@@ -517,7 +522,8 @@ static void state_hash(pl_core *c, uint32_t *out) {
  * r0 (which it never changes), C and V kept, so only the first one can change
  * CPSR; inside an IT block it is left to Unicorn.
  */
-static uint32_t skip_zeros(pl_core *c, uint32_t pc, uint32_t cpsr) {
+static uint32_t skip_zeros(pl_core *c, uint32_t pc, uint32_t *cpsr_io) {
+  uint32_t cpsr = *cpsr_io;
   int thumb = (cpsr & 0x20) != 0;
   if ((c->flags & F_IRQ_WATCH) || (thumb ? (cpsr & 0x0600FC00) != 0 : (pc & 3) != 0)) return pc;
   uint32_t size = thumb ? 2 : 4;
@@ -538,7 +544,7 @@ static uint32_t skip_zeros(pl_core *c, uint32_t pc, uint32_t cpsr) {
       uint32_t now = (cpsr & 0x3FFFFFFFu) | (r0 & 0x80000000u) | (r0 == 0 ? 0x40000000u : 0);
       if (now != cpsr) {
         uc_reg_write(c->uc, UC_ARM_REG_CPSR, &now);
-        cpsr = now;
+        cpsr = *cpsr_io = now;
         /* the register delta belongs to this instruction (index 15: cpsr, as reg_ids lists it) */
         if (c->flags & F_LOG_REGS) { log3(c, EV_REG | (15u << 8), 0, now); c->regs[15] = now; }
       }
@@ -552,6 +558,7 @@ static uint32_t skip_zeros(pl_core *c, uint32_t pc, uint32_t cpsr) {
 /* a saved register context goes back: SCTLR may differ */
 int pl_context_restore(pl_core *c, uc_context *ctx) {
   c->sctlr_known = 0;
+  c->pc_known = 0;
   return uc_context_restore(c->uc, ctx);
 }
 
@@ -578,15 +585,19 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until) {
     c->sctlr_known = 1;
   }
   if (c->sctlr & 2) c->flags = flags |= F_ALIGN;
-  uint32_t pc = 0, cpsr = read_cpsr(c->uc);
-  uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+  /* a lockstep step reads PC and CPSR once, at its end: the next run of the core starts there */
+  uint32_t pc = c->pc, cpsr = c->cpsr;
+  if (!c->pc_known) {
+    cpsr = read_cpsr(c->uc);
+    uc_reg_read(c->uc, UC_ARM_REG_PC, &pc);
+  }
   uc_err e = UC_ERR_OK;
   /* changes made between runs (trapped instructions, exception entry) are
      TypeScript's own: they are not the next instruction's */
   if (flags & F_LOG_REGS) read_regs(c, c->regs);
   /* zero words change no register: they log no deltas */
   uint32_t from = pc;
-  pc = skip_zeros(c, pc, cpsr);
+  pc = skip_zeros(c, pc, &cpsr);
   if (pc != from) {
     uint32_t to = pc | ((cpsr >> 5) & 1); /* a PC write takes the Thumb state from bit 0 */
     uc_reg_write(c->uc, UC_ARM_REG_PC, &to);
@@ -614,6 +625,7 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until) {
   if (c->npatch) cache_unpatch(c);
   if (c->sb_state[SB_LEN]) sb_hide(c);
   if (c->reason == STOP_SCTLR) c->sctlr_known = 0;
+  c->pc = pc; c->cpsr = cpsr; c->pc_known = 1;
   out[O_ERR] = e;
   out[O_MEM_OP] = c->mem_op;
   out[O_MEM_ARG] = c->mem_arg;
@@ -637,6 +649,12 @@ int pl_run(pl_core *c, uint32_t budget, uint32_t flags, uint32_t until) {
   out[O_FAULT_WRITE] = c->fault_write;
   if (flags & F_HASH) state_hash(c, out);
   return e;
+}
+
+/* every register write from TypeScript comes here: the PC and CPSR the last run left may change */
+int pl_reg_write(pl_core *c, int regid, uint32_t value) {
+  c->pc_known = 0;
+  return uc_reg_write(c->uc, regid, &value);
 }
 
 /* coprocessor register reads (VBAR, SCTLR) without a struct crossing koffi */

@@ -64,7 +64,7 @@ enum {
 };
 
 /* bump when anything pl_layout() lists changes meaning */
-#define PL_ABI_VERSION 14u
+#define PL_ABI_VERSION 15u
 
 typedef struct {
   uint32_t base, size, first_page;
@@ -142,6 +142,9 @@ typedef struct pl_core {
      STOP_SCTLR, each of which forgets it, so most runs skip the coprocessor lookup */
   uint32_t sctlr;
   int sctlr_known;
+  /* PC and CPSR as the last run left them: valid until TypeScript writes a register or restores a context */
+  uint32_t pc, cpsr;
+  int pc_known;
   uint32_t flags, budget, retired, until;
   int stop_after, reason;
   uint32_t *log, log_cap, log_len;
