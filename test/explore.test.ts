@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { explore, type ExploreOptions } from '../src/explore/explore.js';
+import { ExploreSession, type RunRecord } from '../src/explore/session.js';
 import { Schedule } from '../src/scheduler/schedule.js';
 import { penlabMatchers } from '../src/testing/matchers.js';
 import { fw, penlab, run } from './helpers.js';
@@ -146,6 +147,21 @@ describe('exploration is deterministic and resumable', () => {
       const one = await go('lost-wakeup', { strategy, runs: 300, seed: 5 });
       const two = await go('lost-wakeup', { strategy, runs: 300, seed: 5, jobs: 2 });
       expect(strip(two)).toEqual(strip(one));
+    }
+  });
+
+  // a session keeps its engines (and what they translated) from run to run: nothing of that may reach a result
+  it('a run\'s record does not depend on what its session ran before', () => {
+    const record = (r: RunRecord) => JSON.stringify({ schedule: r.schedule, decisions: r.decisions, result: r.result });
+    for (const name of ['kexec-notify', 'kexec-notify-ack']) {
+      const long = new ExploreSession(fw(name), {});
+      const after = Array.from({ length: 40 }, (_, i) => record(long.run({ kind: 'random', seed: i + 1 })));
+      long.dispose();
+      for (const seed of [40, 25, 10]) {
+        const fresh = new ExploreSession(fw(name), {});
+        expect(record(fresh.run({ kind: 'random', seed })), `${name} seed ${seed}`).toBe(after[seed - 1]);
+        fresh.dispose();
+      }
     }
   });
 
