@@ -263,6 +263,15 @@ say('start-up, median of 15: node -e 0 / penlab --version (installed)', `${bare.
 say('wall time of penlab run sgi-pingpong.elf (installed), median of 15', `${wall([bin, 'run', fw('sgi-pingpong')]).toFixed(0)} ms (target 300 ms)`);
 cliExploration('installed', bin);
 cliExploration('installed', bin, '--jobs', '2');
+// the issue's title, whole explorations in QEMU runs: DPOR to a complete verdict, installed, end to end
+for (const v of ['notify-ack', 'notify']) {
+  const t1 = performance.now();
+  const p = spawnSync(process.execPath, [bin, 'explore', fw(`kexec-${v}`), '--strategy', 'dpor', '--out', join(tmp, `cli-dpor-${v}`), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const ms = performance.now() - t1;
+  const r = p.stdout ? JSON.parse(p.stdout) as { schedules: number; complete: boolean; failures: { outcome: string }[] } : undefined;
+  const verdict = r ? `${r.schedules} schedules, complete ${r.complete}, ${r.failures.map((f) => f.outcome).join(', ') || 'no failure'}` : `exit ${p.status}`;
+  say(`explore kexec-${v} --strategy dpor, CLI (installed) end to end to a complete verdict, in QEMU runs`, `${ms.toFixed(0)} ms (${verdict}): ${(ms / qemuRun).toFixed(1)} QEMU runs of ${qemuRun.toFixed(1)} ms`);
+}
 
 // 6b. edit→verdict: penlab watch over a saved pen (scripts/bench-watch.ts), from a checkout and as installed
 for (const [where, penlabBin] of [['checkout, tsx', join(ROOT, 'bin', 'penlab.js')], ['installed', bin]] as const) {
