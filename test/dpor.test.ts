@@ -211,6 +211,8 @@ describe('dpor finds each failure, or proves there is none', () => {
     ['deadlock', 'deadlock'],
     ['kexec-notify', 'clobber'],
     ['kexec-none', 'clobber'],
+    // the clobber lies between core 1's last visible operation and its entry into the SRAM pen
+    ['safe-entry', 'clobber'],
   ])('%s: %s, complete, replayed exactly', async (name, outcome) => {
     const r = await go(name);
     expect(r.complete).toBe(true);
@@ -219,6 +221,16 @@ describe('dpor finds each failure, or proves there is none', () => {
     const replayed = await run(name, { schedule: `replay:${f!.replay}` });
     expect(replayed.outcome).toBe(outcome);
     if (f!.hazard) expect(replayed.hazards[0]).toEqual(f!.hazard);
+  });
+
+  it('sync-early: stale code under --strict-code-sync, where the store lands between the reader\'s ISB and its call', async () => {
+    const r = await go('sync-early', { run: { strictCodeSync: true } });
+    expect(r.complete).toBe(true);
+    const f = r.failures.find((x) => x.outcome === 'stale-code');
+    expect(f, JSON.stringify(r.outcomes)).toBeDefined();
+    const replayed = await run('sync-early', { schedule: `replay:${f!.replay}`, strictCodeSync: true });
+    expect(replayed.outcome).toBe('stale-code');
+    expect(replayed.hazards[0]).toEqual(f!.hazard);
   });
 
   it.each(['kexec-notify-ack', 'kexec-cpu-kill', 'busy-wait'])('%s: safe, complete', async (name) => {

@@ -97,6 +97,12 @@ export class Machine implements BoardHost, Stateful {
   private readonly resetHooks: (() => void)[] = [];
   /** the firmware's stacks, if it names them (`__stacks_start/_end`) */
   readonly stacks: [number, number] | undefined;
+  /**
+   * What the code checks judge by (set by them; absent without checks): where
+   * code is safe from clobbering, and whether stale code counts other cores'
+   * writes. DPOR orders the events their verdicts turn on (operations.ts).
+   */
+  codeChecks: { safe: (address: number) => boolean; strictSync: boolean } | undefined;
   /** instructions retired by all cores in this run (turn.ts advances it) */
   steps = 0;
   /** instructions each core has retired in this run */

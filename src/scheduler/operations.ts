@@ -5,7 +5,13 @@
  *
  * An operation names *objects*, each read or written:
  * - a shared RAM word (its address): loads, stores, and instruction fetches
- *   (code another core may overwrite is read by running it);
+ *   (code another core may overwrite is read by running it); with the
+ *   clobber check on, a core's entry into a safe region (and its power-off)
+ *   reads every shared word it fetched since it last entered one, since the
+ *   check's verdict on a store to that code depends on which came first;
+ *   under --strict-code-sync a core's context synchronization (ISB,
+ *   exception entry, power-on) reads its "code synchronized" object, which
+ *   every store to a shared word writes for every other core;
  * - a device (every access is a write: reads of GIC IAR or of the power
  *   controller's status have effects or depend on order): the GIC (CPU
  *   interface and distributor), the power controller, the output device
@@ -44,6 +50,7 @@
  */
 import type { MachineEvent, MachineObserver } from '../machine/events.js';
 import type { Machine } from '../machine/machine.js';
+import { isContextSync } from '../machine/arm.js';
 
 export interface Operation {
   /** the core that did it (an early wake's is the woken core) */
@@ -86,6 +93,8 @@ const storeObject = (kind: number, core: number, store: number) => ((kind * 16 +
 const stored = (core: number, store: number) => storeObject(11, core, store);
 const drained = (core: number, store: number) => storeObject(12, core, store);
 const released = (core: number) => object(11, core);
+/** --strict-code-sync: core C's context synchronization, against other cores' stores */
+const codeSync = (core: number) => object(13, core);
 
 /** objects only sleep sets look at (conflicts), never races: a core let past a barrier */
 export function isSleepOnly(obj: number): boolean {
@@ -161,10 +170,15 @@ export class OperationRecorder implements MachineObserver {
   private heldBefore = 0;
   /** per core: shared words it read since it last slept in WFE */
   private readonly loopWords: Set<number>[];
+  /** per core: shared words it fetched since it last entered a safe region (what a store would clobber), and whether it is in one */
+  private readonly sinceSafe: Set<number>[];
+  private readonly inSafe: boolean[];
+  /** --strict-code-sync, per core: it just fetched an ISB (its context synchronizes at the next fetch) */
+  private readonly syncNext: boolean[];
   /** mid-operation too: a snapshot between decisions holds the open operation (the relaxed fields stay empty under sc, the only model snapshots hold) */
   readonly stateFields = [
     'core', 'reads', 'writes', 'global', 'pendingWake', 'pendingOn', 'distributorWritten', 'relaxed', 'drainOf', 'storesAtBegin',
-    'threads', 'genOf', 'drainedGen', 'waitingFor', 'cleaned', 'heldBefore', 'loopWords',
+    'threads', 'genOf', 'drainedGen', 'waitingFor', 'cleaned', 'heldBefore', 'loopWords', 'sinceSafe', 'inSafe', 'syncNext',
   ];
 
   constructor(private readonly machine: Machine, private readonly shared: { has(word: number): boolean }) {
@@ -176,6 +190,9 @@ export class OperationRecorder implements MachineObserver {
     this.drainedGen = machine.cores.map(() => new Map());
     this.waitingFor = machine.cores.map(() => undefined);
     this.loopWords = machine.cores.map(() => new Set());
+    this.sinceSafe = machine.cores.map(() => new Set());
+    this.inSafe = machine.cores.map(() => false);
+    this.syncNext = machine.cores.map(() => false);
   }
 
   /** forget everything: a new run from reset */
@@ -193,6 +210,9 @@ export class OperationRecorder implements MachineObserver {
     for (const m of this.drainedGen) m.clear();
     this.waitingFor.fill(undefined);
     for (const s of this.loopWords) s.clear();
+    for (const s of this.sinceSafe) s.clear();
+    this.inSafe.fill(false);
+    this.syncNext.fill(false);
   }
 
   /** a decision starts an operation of `core` (a turn, or `core`'s early wake) */
@@ -291,6 +311,11 @@ export class OperationRecorder implements MachineObserver {
     this.reads.add(released(core));
   }
 
+  private touchesShared(address: number, size: number): boolean {
+    for (let w = address & ~3; w < address + size; w += 4) if (this.shared.has(w)) return true;
+    return false;
+  }
+
   private words(address: number, size: number, into: Set<number>): void {
     for (let w = address & ~3; w < address + size; w += 4) if (this.shared.has(w)) into.add(w);
   }
@@ -298,9 +323,60 @@ export class OperationRecorder implements MachineObserver {
   fetch(core: number, _step: number, pc: number, size: number, word: number): void {
     if (core !== this.core) return;
     this.words(pc, size, this.reads);
+    const checks = this.machine.codeChecks;
+    if (checks) {
+      this.fetchedCode(core, pc, size, checks.safe);
+      if (checks.strictSync) {
+        if (this.syncNext[core]) {
+          this.syncNext[core] = false;
+          this.synchronized(core);
+        }
+        if (size === 4 && isContextSync(word)) this.syncNext[core] = true;
+      }
+    }
     const s = sleepKind(size, word);
     if (s === 'wfe') this.reads.add(EVENT);
     else if (s === 'wfi') this.reads.add(irqLine(core));
+  }
+
+  /**
+   * The clobber check (ClobberDetector) reports a store to code a core
+   * fetched since it last entered a safe region, so whether a store clobbers
+   * depends on which comes first: the store, or the victim's entry into a
+   * safe region (or its power-off). The entry reads every shared word the
+   * core fetched since its last one, so DPOR explores both orders even when
+   * the core has no visible operation between its last fetch of the code and
+   * the entry.
+   */
+  private fetchedCode(core: number, pc: number, size: number, safe: (a: number) => boolean): void {
+    if (safe(pc)) {
+      if (!this.inSafe[core]) {
+        this.inSafe[core] = true;
+        this.leftCode(core);
+      }
+    } else {
+      this.inSafe[core] = false;
+    }
+    this.words(pc, size, this.sinceSafe[core]!);
+  }
+
+  /** core `core` no longer runs the code it fetched (it entered a safe region, or went off) */
+  private leftCode(core: number): void {
+    for (const w of this.sinceSafe[core]!) this.reads.add(w);
+    this.sinceSafe[core]!.clear();
+  }
+
+  /**
+   * Under --strict-code-sync the stale-code check reports a fetch of bytes
+   * another core wrote since the fetching core's last context
+   * synchronization (ISB, exception entry, power-on). So a synchronization
+   * and another core's store to a shared word it may fetch later never
+   * commute, in whichever order they came: the synchronization reads the
+   * core's "code synchronized" object, which every store to a shared word
+   * writes for every other core.
+   */
+  private synchronized(core: number): void {
+    this.reads.add(codeSync(core));
   }
 
   read(core: number, _step: number, address: number, size: number): void {
@@ -312,6 +388,10 @@ export class OperationRecorder implements MachineObserver {
   write(core: number, _step: number, address: number, size: number): void {
     // relaxed: the store is buffered; its drain writes the word
     if (core === this.core && this.drainOf < 0 && !this.relaxed) this.words(address, size, this.writes);
+    // (the stale-code check counts a store when it executes, buffered or not)
+    if (core === this.core && this.machine.codeChecks?.strictSync && this.touchesShared(address, size)) {
+      for (let v = 0; v < this.machine.cores.length; v++) if (v !== core) this.writes.add(codeSync(v));
+    }
   }
 
   device(core: number, address: number, write: boolean): void {
@@ -345,7 +425,10 @@ export class OperationRecorder implements MachineObserver {
     switch (e.kind) {
       case 'sev': this.writes.add(EVENT); break;
       case 'sgi': for (const t of e.targets) this.writes.add(irqLine(t)); break;
-      case 'exception-entry': if (e.exception === 'irq') this.reads.add(irqLine(e.core)); break;
+      case 'exception-entry':
+        if (e.exception === 'irq') this.reads.add(irqLine(e.core));
+        if (this.machine.codeChecks?.strictSync) this.synchronized(e.core);
+        break;
       case 'sleep':
         this.reads.add(e.how === 'wfe' ? EVENT : irqLine(e.core));
         if (this.relaxed && e.how === 'wfe' && e.core === this.core) {
@@ -360,6 +443,8 @@ export class OperationRecorder implements MachineObserver {
         break;
       case 'power':
         this.writes.add(POWER);
+        if (!e.on) this.leftCode(e.core);
+        else if (this.machine.codeChecks?.strictSync) this.synchronized(e.core);
         if (e.on) {
           this.writes.add(poweredOn(e.core));
           this.pendingOn[e.core] = true;
