@@ -19,7 +19,7 @@
  * has been run once, and the exploration is complete.
  */
 import { isEnabling, isSleepOnly, type Operation, ownWord } from '../scheduler/operations.js';
-import type { DporPoint } from '../scheduler/policies/dpor.js';
+import { DPOR_MAX_DECISIONS, type DporPoint } from '../scheduler/policies/dpor.js';
 import type { Executor } from './pool.js';
 import type { RunRecord } from './session.js';
 
@@ -55,6 +55,10 @@ export interface DporState {
   diverged: number;
   /** --memory relaxed: runs where a clean wrote a non-coherent core's lines back within its turn */
   cleaned?: number;
+  /** runs the step budget (or --timeout) cut: what the cores would have done after the cut never raced */
+  budget?: number;
+  /** runs with more decisions than a run records (DPOR_MAX_DECISIONS) */
+  overflowed?: number;
 }
 
 export interface DporOptions {
@@ -89,6 +93,8 @@ export async function dpor(exec: Executor, d: DporState, o: DporOptions): Promis
     if (rec!.blocked) d.blocked++;
     else o.tally(rec!, `d${d.runs}`, [d.runs]);
     if (rec!.dpor?.some((p) => p.op?.cleaned)) d.cleaned = (d.cleaned ?? 0) + 1;
+    if (!rec!.blocked && rec!.result.outcome === 'timeout') d.budget = (d.budget ?? 0) + 1;
+    if (rec!.overflowed) d.overflowed = (d.overflowed ?? 0) + 1;
     if (!rec!.diverged) absorb(d, rec!.dpor!, from, o.cores);
   };
   if (!d.started) {
@@ -120,6 +126,10 @@ export async function dpor(exec: Executor, d: DporState, o: DporOptions): Promis
   if (d.cut) why.push(`--preemptions ${o.bound} left out ${d.cut} branches`);
   // a clean's write-backs are one operation of the turn: their order against evictions is not a choice here
   if (d.cleaned) why.push(`in ${d.cleaned} runs a clean wrote a non-coherent core's lines back in program order; dpor does not reorder those write-backs (use exhaustive)`);
+  // a cut run's operations after the cut never ran, so they raced with nothing: a core starved by
+  // another's endless turn (np goes on with the last core) may hide an order no run took
+  if (d.budget) why.push(`${d.budget} runs were cut by the step budget or --timeout; orders after a cut are not explored (raise --max-steps, or use exhaustive or pct)`);
+  if (d.overflowed) why.push(`${d.overflowed} runs had more than ${DPOR_MAX_DECISIONS} decisions; the ones past that were not searched`);
   if (d.diverged) why.push(`${d.diverged} runs did not follow their forced prefix (the firmware is not deterministic under its schedule)`);
   return why.length ? { complete: false, incomplete: why.join('; ') } : { complete: true };
 }

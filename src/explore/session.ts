@@ -50,6 +50,8 @@ export interface RunRecord {
   dpor?: DporPoint[];
   /** dpor only: stopped because every option was asleep (redundant: `result` is where it stopped, not an outcome) */
   blocked?: boolean;
+  /** dpor only: the run had more decisions than a run records (DPOR_MAX_DECISIONS); those past the bound raced with nothing */
+  overflowed?: boolean;
 }
 
 export interface SessionInfo {
@@ -186,7 +188,7 @@ export class ExploreSession {
       const { result } = this.checkpoints ? this.checkpoints.run(switches, policy, spec.prefix, this.options, true, recorder) : runOn(this.machine, switches, this.options);
       policy.finish();
       const schedule = new Schedule(switches.switches);
-      return { result, decisions: decisionsHash(schedule), schedule: this.replayFile(schedule), dpor: policy.points, diverged: policy.diverged };
+      return { result, decisions: decisionsHash(schedule), schedule: this.replayFile(schedule), dpor: policy.points, diverged: policy.diverged, ...(policy.overflowed ? { overflowed: true } : {}) };
     } catch (e) {
       if (!(e instanceof SleepBlocked)) throw e;
       const result = report(this.machine, 'running', 0, policy.spec, 1);

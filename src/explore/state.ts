@@ -61,7 +61,7 @@ const dporSchema: z.ZodType<DporState> = z.object({
     options: z.array(z.string()), costly: z.array(z.string()), chosen: z.string(), ops: operations,
     backtrack: z.array(z.string()), done: z.array(z.string()), sleep: operations, cost: count,
   })),
-  runs: count, blocked: count, cut: count, disabled: count, diverged: count, cleaned: count.optional(),
+  runs: count, blocked: count, cut: count, disabled: count, diverged: count, cleaned: count.optional(), budget: count.optional(), overflowed: count.optional(),
 });
 const frameSchema: z.ZodType<Frame> = z.object({
   root: z.boolean(), chosen: z.array(z.string()), options: z.array(z.array(z.string())), costly: z.array(z.array(z.string())),

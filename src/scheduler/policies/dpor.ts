@@ -32,6 +32,14 @@ export interface DporPoint {
   sleep?: Record<string, Operation>;
 }
 
+/**
+ * Decisions a DPOR run records at most. Every decision keeps its options,
+ * operation and sleep set until the search is over, so a run that polls a
+ * device for ten million steps would otherwise fill the heap; about 50 MB at
+ * the bound.
+ */
+export const DPOR_MAX_DECISIONS = 100_000;
+
 /** an InputError so that a hand-given `--schedule dpor:...` that blocks is one line, exit 2 */
 export class SleepBlocked extends InputError {
   constructor(spec: string, decision: number) {
@@ -56,6 +64,8 @@ export function decodeOperation(text: string): Operation | undefined {
 export class DporPolicy implements Policy {
   readonly untilVisible = true;
   readonly points: DporPoint[] = [];
+  /** the run had more than DPOR_MAX_DECISIONS decisions: those past the bound were not recorded */
+  overflowed = false;
   diverged = false;
   private sleep: Record<string, Operation> | undefined;
 
@@ -114,6 +124,11 @@ export class DporPolicy implements Policy {
 
   next(v: SchedulerView): Decision {
     this.finish();
+    if (this.points.length >= DPOR_MAX_DECISIONS) {
+      // past the bound the run goes on non-preemptively and unrecorded (the search says it is not complete)
+      this.overflowed = true;
+      return v.defaultDrain ? { drain: v.defaultDrain.core, store: v.defaultDrain.store } : { core: nonPreemptiveChoice(v), steps: TURN };
+    }
     const last = this.points[this.points.length - 1];
     if (last?.op && !last.op.global && v.spinning.includes(last.op.core)) last.op.poll = true;
     // where nothing else can go on, a store must become visible: the scheduler's default one unless another is chosen
