@@ -21,7 +21,7 @@ import type { TraceFormat } from './trace/formats.js';
 import type { TraceSelection } from './trace/filter.js';
 import type { TraceRecorder } from './trace/recorder.js';
 import { runCommand } from './report/command.js';
-import { checkOutputFile, writeFileAtomic } from './report/files.js';
+import { checkDistinctOutputs, checkOutputFile, writeFileAtomic } from './report/files.js';
 import { ReplayPolicy } from './scheduler/policies/replay.js';
 
 export type { CoreReport, HazardReport, Outcome, RunResult } from './report/result.js';
@@ -79,7 +79,12 @@ export function boardFor(o: { cores?: number; dramSize?: number; clockHz?: numbe
   if (!Number.isInteger(cores) || cores < 1 || cores > MAX_CORES) throw new InputError(`--cores ${cores}: must be 1 to ${MAX_CORES}`);
   const hz = o.clockHz;
   if (hz !== undefined && (!Number.isInteger(hz) || hz < 1 || hz > 1e12)) throw new InputError(`--clock-hz ${hz}: must be an integer from 1 to 10^12`);
-  return vexpressA9({ cores, dramSize: o.dramSize, clockHz: hz });
+  const dram = o.dramSize;
+  // the board's DRAM window is 1 GiB, and Unicorn maps whole 4 KiB pages
+  if (dram !== undefined && (!Number.isInteger(dram) || dram < 0x100000 || dram > 0x40000000 || dram % 4096 !== 0)) {
+    throw new InputError(`--dram-size ${dram}: must be a multiple of 4096 from 1 MiB (0x100000) to 1 GiB (0x40000000)`);
+  }
+  return vexpressA9({ cores, dramSize: dram, clockHz: hz });
 }
 
 export function validateRunOptions(o: RunOptions): void {
@@ -142,6 +147,11 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   // every output is checked before any work, so a bad path never costs a run
   if (o.trace && o.trace !== '-') checkOutputFile('--trace', o.trace);
   if (o.saveSchedule) checkOutputFile('--save-schedule', o.saveSchedule);
+  const outputs: [string, string][] = [];
+  if (o.trace && o.trace !== '-') outputs.push(['--trace', o.trace]);
+  if (o.saveSchedule) outputs.push(['--save-schedule', o.saveSchedule]);
+  const replayed = typeof o.schedule === 'string' && o.schedule.startsWith('replay:') ? [o.schedule.slice('replay:'.length)] : [];
+  checkDistinctOutputs(outputs, [path, ...replayed]);
   // the trace modules load only when a trace option is given (start-up of a plain run)
   const traceModules = o.trace || o.traceFormat !== undefined || o.traceFilter?.length || o.traceFrom !== undefined || o.traceTo !== undefined
     ? await Promise.all([import('./trace/filter.js'), import('./trace/formats.js'), import('./trace/output.js'), import('./trace/recorder.js')])

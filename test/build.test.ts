@@ -89,7 +89,7 @@ describe('penlab build', () => {
     [['build', 'greet.S', '--defsym', 'GREETING'], /^penlab: --defsym GREETING: expected NAME=VALUE/],
     [['build', 'greet.S', '--defsym', 'GREETING=1+1'], /^penlab: --defsym GREETING=1\+1: expected NAME=VALUE/],
     [['build', 'greet.S', '--defsym', 'GREETING=1', '-o', 'nowhere/x.elf'], /^penlab: -o nowhere\/x\.elf: no directory /],
-    [['build', 'greet.S', '--defsym', 'GREETING=1', '-o', '.'], /^penlab: -o \.: is a directory$/],
+    [['build', 'greet.S', '--defsym', 'GREETING=1', '-o', '.'], /^penlab: -o \.: is a directory; expected a file name$/],
     [['build', 'syntax.S'], /^penlab: syntax\.S:6: Error: bad instruction `movv r0,#1' \(and 1 more\)$/],
     [['build', 'nomain.S'], /^penlab: nomain\.S: cannot link: .*undefined reference to `main' \(a pen defines main: see docs\/firmware\.md\)$/],
     [['build', 'greet.S', '--bogus'], /^penlab: unknown option '--bogus'$/],

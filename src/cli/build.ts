@@ -4,24 +4,9 @@
  * script shipped in the package (src/elf/assemble.ts; docs/firmware.md).
  */
 import type { Command } from 'commander';
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
-}
-
-/** checked before assembling: a bad -o is one line, and nothing is built for nothing */
-function refuseOutput(out: string, Err: new (m: string) => Error): void {
-  const dir = dirname(resolve(out));
-  const st = statSync(dir, { throwIfNoEntry: false });
-  if (!st?.isDirectory()) throw new Err(`-o ${out}: no directory ${dir}`);
-  if (statSync(out, { throwIfNoEntry: false })?.isDirectory()) throw new Err(`-o ${out}: is a directory`);
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new Err(`-o ${out}: directory ${dir} is not writable`);
-  }
 }
 
 export function registerBuild(program: Command): void {
@@ -35,10 +20,13 @@ export function registerBuild(program: Command): void {
       const { copyFileSync, renameSync, rmSync } = await import('node:fs');
       const { assemblePen, isAssemblySource, parseDefsym } = await import('../elf/assemble.js');
       const { InputError } = await import('../errors.js');
+      const { checkDistinctOutputs, checkOutputFile } = await import('../report/files.js');
       for (const s of sources) if (!isAssemblySource(s)) throw new InputError(`${s}: not an assembly source (.S or .s)`);
       const defsyms = (o.defsym ?? []).map(parseDefsym);
       const out = o.output ?? sources[0]!.replace(/\.[sS]$/, '.elf');
-      refuseOutput(out, InputError);
+      // checked before assembling: a bad -o is one line, and nothing is built for nothing
+      checkOutputFile('-o', out);
+      checkDistinctOutputs([['-o', out]], sources);
       const elf = assemblePen(sources, defsyms);
       const tmp = `${out}.partial`;
       try {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, type Stats, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync, type Stats, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 
@@ -71,4 +71,31 @@ export function checkOutputFile(option: string, path: string): void {
     throw new InputError(`${option} ${path}: cannot write (${errnoOf(e)})`);
   }
   rmSync(probe, { force: true });
+}
+
+/** a path as the file system resolves it (symlinks followed where the file exists) */
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * Outputs that would overwrite an input, or each other: refused before any
+ * work, since the rename that puts an output in place would destroy the
+ * input (`run pen.elf --trace pen.elf`) or the other output.
+ */
+export function checkDistinctOutputs(outputs: [option: string, path: string][], inputs: string[]): void {
+  const ins = new Map(inputs.map((p) => [canonical(p), p]));
+  const seen = new Map<string, string>();
+  for (const [option, path] of outputs) {
+    const c = canonical(path);
+    const input = ins.get(c);
+    if (input !== undefined) throw new InputError(`${option} ${path}: is the input ${input}; writing it would destroy it`);
+    const other = seen.get(c);
+    if (other !== undefined) throw new InputError(`${option} ${path}: ${other} writes the same file`);
+    seen.set(c, option);
+  }
 }
