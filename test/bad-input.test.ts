@@ -62,6 +62,20 @@ describe('output paths are checked before the run', () => {
     expect(partials(dir)).toEqual([]);
   });
 
+  it('refuses an output that is an input, or another output, or a device: nothing overwritten', () => {
+    const elf = join(dir, 'copy.elf');
+    writeFileSync(elf, readFileSync(fw('bench-loop')));
+    refused(penlab('run', elf, ...FOREVER, '--trace', elf), /--trace .*copy\.elf: is the input .*copy\.elf/);
+    refused(penlab('run', elf, ...FOREVER, '--trace', join(dir, 'same'), '--save-schedule', join(dir, 'same')), /--save-schedule .*same: --trace writes the same file/);
+    expect(readFileSync(elf)).toEqual(readFileSync(fw('bench-loop')));
+    const pen = join(dir, 'pen.S');
+    writeFileSync(pen, '\t.text\n\t.global main\nmain:\tmov r0, #0\n\tbx lr\n');
+    refused(penlab('build', pen, '-o', pen), /-o .*pen\.S: is the input/);
+    refused(penlab('build', pen, '-o', '/dev/null'), /-o \/dev\/null: not a regular file/);
+    expect(readFileSync(pen, 'utf8')).toMatch(/^\t\.text/);
+    expect(partials(dir)).toEqual([]);
+  });
+
   it('demo --out where nothing can be created, before the first run', () => {
     refused(penlab('demo', '--out', '/proc/penlab-nope', '--runs', '2'), /--out \/proc\/penlab-nope\/none: cannot create/);
   });
@@ -72,6 +86,37 @@ describe('output paths are checked before the run', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     refused(penlab('explore', fw('bench-loop'), '--out', file, '--runs', '2'), /--out .*a-file: cannot create or write there \(ENOTDIR\)/);
+  });
+});
+
+describe('policy specs and board options', () => {
+  it.each([
+    [['--schedule', 'random:4294967296'], /SEED must be at most 4294967295/],
+    [['--schedule', 'random-visible:1:0=9'], /decision 0 has options 0, 1, not 9/],
+    [['--dram-size', '1048577'], /--dram-size 1048577: must be a multiple of 4096/],
+    [['--dram-size', '4294967296'], /--dram-size 4294967296: must be a multiple of 4096 from 1 MiB/],
+  ])('run %j', (args, message) => {
+    refused(penlab('run', fw('sgi-pingpong'), ...args), message);
+  });
+
+  it('refuses a replay file that goes on with another replay file (it could name itself)', () => {
+    const file = join(dir, 'self.schedule');
+    writeFileSync(file, `# penlab schedule v1\nthen: replay:${file}\n0:1\n`);
+    refused(penlab('run', fw('sgi-pingpong'), '--schedule', `replay:${file}`, '--force'), /then: replay:.*not another replay file/);
+  });
+
+  it('refuses a trace with a line no trace has, without building it (a gzip bomb of one line)', () => {
+    const good = join(dir, 'good.trace');
+    expect(penlab('run', fw('sgi-pingpong'), '--trace', good).status).toBe(0);
+    const header = readFileSync(good, 'utf8').split('\n')[0]!;
+    const long = join(dir, 'long.trace');
+    writeFileSync(long, `${header}\n${'y'.repeat(3 << 20)}`);
+    refused(penlab('trace', 'diff', good, long), /long\.trace: a line longer than 1048576 bytes/);
+  });
+
+  it('a reader that closes stdout early ends the output, not penlab with a stack trace', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${join(ROOT, 'bin', 'penlab.js')}" run "${fw('chatter')}" --max-steps 300000 --json | head -c 100 >/dev/null`], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toBe('');
   });
 });
 

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { emit, parseInteger } from './options.js';
+import { MAX_SEED } from '../limits.js';
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('the kexec hand-over: every protocol variant under rr, a delayed cpu1 and a PCT search, with a verdict each')
     .option('--runs <n>', 'PCT schedules per variant', parseInteger('--runs', 1), 200)
-    .option('--seed <s>', 'PCT seed', parseInteger('--seed', 0), 1)
+    .option('--seed <s>', 'PCT seed', parseInteger('--seed', 0, MAX_SEED), 1)
     .option('--jobs <j>', 'worker threads', parseInteger('--jobs', 1), 1)
     .option('--out <dir>', 'where replay files go (one folder per variant)', 'out')
     .option('--json', 'print one JSON document')

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Strategy } from '../explore/explore.js';
-import { DEFAULT_MAX_STEPS } from '../limits.js';
+import { DEFAULT_MAX_STEPS, MAX_SEED } from '../limits.js';
 import { emit, parseInteger, parseRange, parseSeconds } from './options.js';
 
 /** the command line again, with --resume, quoted for a POSIX shell */
@@ -23,7 +25,7 @@ export function registerExplore(program: Command): void {
     .argument('<firmware>', 'ELF32 little-endian ARM executable, or a .S pen (built as by penlab build)')
     .option('--strategy <s>', 'random | pct | exhaustive | dpor', 'random')
     .option('--runs <n>', 'distinct schedules to run (exhaustive, dpor: an upper bound)', parseInteger('--runs', 1))
-    .option('--seed <s>', 'seed for random and pct', parseInteger('--seed', 0), 1)
+    .option('--seed <s>', 'seed for random and pct', parseInteger('--seed', 0, MAX_SEED), 1)
     .option('--depth <d>', 'PCT bug depth: d-1 priority change points', parseInteger('--depth', 1), 2)
     .option('--preemptions <p>', 'exhaustive: preemption bound (CHESS iterative context bounding, default 2); dpor: bound the search (default none)', parseInteger('--preemptions', 0))
     .option('--jobs <j>', 'worker threads', parseInteger('--jobs', 1), 1)
@@ -56,13 +58,16 @@ export function registerExplore(program: Command): void {
         if (started) bar?.stop();
         started = false;
         if (abort.signal.aborted) {
-          process.stderr.write(`penlab: interrupted; resume with: ${resumeCommand(process.argv.slice(2))}\n`);
+          // the state is saved after the first batch: before that there is nothing to resume
+          const saved = existsSync(join(o.out, 'explore-state.json'));
+          process.stderr.write(saved ? `penlab: interrupted; resume with: ${resumeCommand(process.argv.slice(2))}\n` : 'penlab: interrupted before any state was saved\n');
           process.exit(130);
         }
         abort.abort();
         process.stderr.write('penlab: interrupted, stopping after the schedules running now (Ctrl-C again to quit at once)\n');
       };
       process.on('SIGINT', onSigint);
+      if (o.resume && !existsSync(join(o.out, 'explore-state.json'))) process.stderr.write(`penlab: --resume: no exploration saved in ${o.out}; starting from the beginning\n`);
       let r;
       try {
         r = await explore(file, {

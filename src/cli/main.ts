@@ -18,6 +18,13 @@ import { registerDemo } from './demo.js';
 import { registerTrace } from './trace.js';
 import { registerWatch } from './watch.js';
 
+// a reader that closes the pipe early (`--json | head`) ends the output, not penlab with a stack trace
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 // src/cli and dist/cli both sit two levels below package.json
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 

@@ -1,10 +1,11 @@
 /** Option parsing and output shared by the commands. */
 import { InvalidArgumentError } from 'commander';
 
-export function parseInteger(name: string, min = 0) {
+export function parseInteger(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
     const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? Number(v) : NaN;
     if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got '${v}'`);
+    if (n > max) throw new InvalidArgumentError(`${name} must be at most ${max}, got '${v}'`);
     return n;
   };
 }

@@ -30,6 +30,7 @@ import { RandomPolicy } from './policies/random.js';
 import { ReplayPolicy } from './policies/replay.js';
 import { RoundRobin } from './policies/round-robin.js';
 import { Schedule } from './schedule.js';
+import { MAX_SEED } from '../limits.js';
 
 export interface PolicyOptions {
   quantum: number;
@@ -47,6 +48,11 @@ export function parsePolicy(spec: string, o: PolicyOptions): Policy {
     if (s === undefined || !/^\d+$/.test(s)) throw bad(`${what} must be a non-negative integer`);
     return Number(s);
   };
+  const seed = (s: string | undefined) => {
+    const n = int(s, 'SEED');
+    if (n > MAX_SEED) throw bad(`SEED must be at most ${MAX_SEED}`);
+    return n;
+  };
   const oracle = () => {
     if (!o.machine) throw bad(`${kind} needs the machine it runs on`);
     return earlyWakes(o.machine);
@@ -57,7 +63,7 @@ export function parsePolicy(spec: string, o: PolicyOptions): Policy {
       return new RoundRobin(o.quantum);
     case 'random':
       if (args.length !== 1) throw bad('expected random:SEED');
-      return new RandomPolicy(int(args[0], 'SEED'), o.quantum);
+      return new RandomPolicy(seed(args[0]), o.quantum);
     case 'np':
       if (args.length) throw bad('np takes no argument');
       return new NonPreemptive();
@@ -67,12 +73,14 @@ export function parsePolicy(spec: string, o: PolicyOptions): Policy {
       if (depth < 1) throw bad('DEPTH must be at least 1');
       const k = args[2] === undefined ? undefined : int(args[2], 'K');
       if (k !== undefined && k < 1) throw bad('K must be at least 1');
-      return new PctPolicy(depth, int(args[1], 'SEED'), o.cores, k);
+      return new PctPolicy(depth, seed(args[1]), o.cores, k);
     }
     case 'replay': {
       const file = args.join(':');
       if (!file) throw bad('expected replay:FILE');
       const schedule = Schedule.load(file, o.cores);
+      // a chain of files could name itself: what follows a replay is a policy, not another file
+      if (schedule.then.startsWith('replay:')) throw new InputError(`${file}: then: ${schedule.then}: a replay file goes on with a policy (${POLICY_SPECS.replace(', replay:FILE', '')}), not another replay file`);
       return new ReplayPolicy(schedule, file, parsePolicy(schedule.then, o));
     }
     case 'random-visible': {
@@ -83,7 +91,7 @@ export function parsePolicy(spec: string, o: PolicyOptions): Policy {
         if (!m) throw bad(`'${o}' is not DECISION=OPTION`);
         overrides.set(Number(m[1]), m[2]!);
       }
-      return new RandomVisible(int(args[0], 'SEED'), oracle(), overrides);
+      return new RandomVisible(seed(args[0]), oracle(), overrides);
     }
     case 'choices': {
       const list = args.join(':');

@@ -9,7 +9,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { JSONL_HEADER, ParseError, type Parsed, parseJsonl, parseText, TEXT_HEADER, type TraceFormat } from './formats.js';
@@ -42,10 +42,36 @@ function open(path: string): Readable {
   }
   if (size === 0) throw new InputError(`${path}: empty file, not a penlab trace`);
   const raw = createReadStream(path);
-  if (!isGzip(path)) return raw;
+  const bound = lineBound(path);
+  if (!isGzip(path)) {
+    raw.on('error', (e) => bound.destroy(e));
+    return raw.pipe(bound);
+  }
   const gunzip = createGunzip();
   raw.on('error', (e) => gunzip.destroy(e));
-  return raw.pipe(gunzip);
+  gunzip.on('error', (e) => bound.destroy(e));
+  return raw.pipe(gunzip).pipe(bound);
+}
+
+/** a trace line is at most a few hundred bytes: longer than this is not a trace, and readline would build it whole */
+const MAX_LINE = 1 << 20;
+
+/** passes bytes through, failing at a line longer than MAX_LINE (a gzip bomb of one line must not take the process down) */
+function lineBound(path: string): Transform {
+  let since = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      let from = 0;
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) {
+        if (since + i - from > MAX_LINE) break;
+        since = 0;
+        from = i + 1;
+      }
+      since += chunk.length - from;
+      if (since > MAX_LINE) done(new InputError(`${path}: a line longer than ${MAX_LINE} bytes: not a penlab trace`));
+      else done(null, chunk);
+    },
+  });
 }
 
 /** Every record of a trace file, in file order, with its line number. */

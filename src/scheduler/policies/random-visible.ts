@@ -11,6 +11,7 @@
  * the `I=C` part of the spec (decision I took option C), so the spec alone
  * decides the same way again.
  */
+import { InputError } from '../../errors.js';
 import type { EarlyWakeOracle } from '../early-wake.js';
 import { candidates, type Policy, Rng, type SchedulerView, TURN } from '../policy.js';
 import type { Decision } from '../schedule.js';
@@ -57,7 +58,10 @@ export class RandomVisible implements Policy {
     const drawn = this.draw(c, wakes, drains);
     if (c.length + wakes.length + drains.length < 2) return drawn;
     const options = [...c.map(String), ...wakes.map((w) => `w${w}`), ...drains.map((d) => `d${d.core}.${d.store}`)];
-    let chosen = this.overrides.get(v.decisions) ?? optionOf(drawn);
+    const forced = this.overrides.get(v.decisions);
+    // a spec typed by hand can name an option the decision does not have
+    if (forced !== undefined && !options.includes(forced)) throw new InputError(`--schedule ${this.spec}: decision ${v.decisions} has options ${options.join(', ')}, not ${forced}`);
+    let chosen = forced ?? optionOf(drawn);
     const fresh = this.walk?.fresh(options);
     if (fresh && fresh.length > 0 && !fresh.includes(chosen)) {
       chosen = fresh[this.redirect.int(fresh.length)]!;

@@ -28,8 +28,9 @@ export class ReplayPolicy implements Policy {
   get shared(): [number, number][] | undefined {
     return this.schedule.shared;
   }
-  private diverge(d: Decision, v: SchedulerView, why: string): never {
-    throw new ReplayDivergence(`${this.source}: decision ${this.at + 1} (${formatDecision(d)}) does not fit this run: ${why} at step ${v.step}`);
+  /** `index`: the decision's place in the file, from 1 (by default the one at the cursor) */
+  private diverge(d: Decision, v: SchedulerView, why: string, index = this.at + 1): never {
+    throw new ReplayDivergence(`${this.source}: decision ${index} (${formatDecision(d)}) does not fit this run: ${why} at step ${v.step}`);
   }
   /** the decision at the cursor, following repeat entries back to their pattern (and moving the cursor, unless peeking) */
   private current(peek = false): Decision | undefined {
@@ -47,6 +48,7 @@ export class ReplayPolicy implements Policy {
   }
   next(v: SchedulerView): Decision {
     const d = this.current();
+    const index = this.at + 1;
     if (!d) {
       const r = this.rest.next(v);
       return 'core' in r ? { ...r, visible: r.visible ?? this.rest.untilVisible } : r;
@@ -56,11 +58,11 @@ export class ReplayPolicy implements Policy {
       if (fires) {
         this.at++;
         if ('wake' in d.then) {
-          if (!v.wfe.includes(d.then.wake)) this.diverge(d, v, `core ${d.then.wake} is not in WFE`);
+          if (!v.wfe.includes(d.then.wake)) this.diverge(d, v, `core ${d.then.wake} is not in WFE`, index);
           return { wake: d.then.wake };
         }
-        if ('drain' in d.then) return this.drain(d, d.then, v);
-        if (!v.ready.includes(d.then.core)) this.diverge(d, v, `core ${d.then.core} is not ready`);
+        if ('drain' in d.then) return this.drain(d, d.then, v, index);
+        if (!v.ready.includes(d.then.core)) this.diverge(d, v, `core ${d.then.core} is not ready`, index);
         return this.capped(d.then.core, v);
       }
       if (d.at === 'start') this.diverge(d, v, 'the run has started');
@@ -68,15 +70,15 @@ export class ReplayPolicy implements Policy {
       return this.capped(nonPreemptiveChoice(v), v);
     }
     this.at++;
-    if ('drain' in d) return this.drain(d, d, v);
+    if ('drain' in d) return this.drain(d, d, v, index);
     const core = 'core' in d ? d.core : d.wake;
     const ok = 'core' in d ? v.ready.includes(core) : v.wfe.includes(core);
-    if (!ok) this.diverge(d, v, `core ${core} is not ${'core' in d ? 'ready' : 'in WFE'}`);
+    if (!ok) this.diverge(d, v, `core ${core} is not ${'core' in d ? 'ready' : 'in WFE'}`, index);
     return 'core' in d ? { ...d, visible: false } : d;
   }
-  private drain(d: Decision, drain: Drain, v: SchedulerView): Decision {
+  private drain(d: Decision, drain: Drain, v: SchedulerView, index: number): Decision {
     if (!v.drains.some((o) => o.core === drain.drain && o.store === drain.store)) {
-      this.diverge(d, v, `core ${drain.drain}'s store ${drain.store} cannot become visible now`);
+      this.diverge(d, v, `core ${drain.drain}'s store ${drain.store} cannot become visible now`, index);
     }
     return { drain: drain.drain, store: drain.store };
   }
