@@ -145,6 +145,8 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   if (o.trace) await initDisassembler();
   validateRunOptions(o);
   // every output is checked before any work, so a bad path never costs a run
+  if (o.trace === '') throw new InputError("--trace '': expected a file name, or - for stdout");
+  if (o.saveSchedule === '') throw new InputError("--save-schedule '': expected a file name");
   if (o.trace && o.trace !== '-') checkOutputFile('--trace', o.trace);
   if (o.saveSchedule) checkOutputFile('--save-schedule', o.saveSchedule);
   const outputs: [string, string][] = [];

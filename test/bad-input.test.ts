@@ -95,8 +95,13 @@ describe('policy specs and board options', () => {
     [['--schedule', 'random-visible:1:0=9'], /decision 0 has options 0, 1, not 9/],
     [['--dram-size', '1048577'], /--dram-size 1048577: must be a multiple of 4096/],
     [['--dram-size', '4294967296'], /--dram-size 4294967296: must be a multiple of 4096 from 1 MiB/],
+    [['--trace', ''], /--trace '': expected a file name, or - for stdout/],
   ])('run %j', (args, message) => {
     refused(penlab('run', fw('sgi-pingpong'), ...args), message);
+  });
+
+  it('explore --out \'\' (it would have written into the working directory)', () => {
+    refused(penlab('explore', fw('sgi-pingpong'), '--out', '', '--runs', '2'), /--out '': expected a directory/);
   });
 
   it('refuses a replay file that goes on with another replay file (it could name itself)', () => {

@@ -96,6 +96,7 @@ function validate(o: ExploreOptions): Required<Pick<ExploreOptions, 'strategy' |
 
 export async function explore(path: string, options: ExploreOptions = {}): Promise<ExploreResult> {
   const o = validate(options);
+  if (options.out === '') throw new InputError("--out '': expected a directory");
   if (options.out === undefined) {
     // a library caller's working directory is not ours to write into
     if (options.resume) throw new InputError('--resume needs --out: the directory of the exploration to continue');
