@@ -19,7 +19,6 @@
 import { createHash } from 'node:crypto';
 import { serialize } from 'node:v8';
 import { disposeSnapshot } from '../src/machine/machine.js';
-import { UC } from '../src/machine/native.js';
 import { ExploreSession } from '../src/explore/session.js';
 import { optionOf, RandomVisible } from '../src/scheduler/policies/random-visible.js';
 import { isContended, type Policy, type SchedulerView } from '../src/scheduler/policy.js';
@@ -48,19 +47,21 @@ function note(step: number): string {
   const snap = machine.snapshot();
   try {
     const pages = [...snap.ram.pages].sort((a, b) => a[0] - b[0]).flatMap(([g, bytes]) => [String(g), bytes]);
-    const regs = machine.cores.map((c) => [...Array.from({ length: 16 }, (_, i) => c.reg(i)), c.native.readReg(UC.REG_CPSR)].join(',')).join(';');
+    const regs = machine.cores.map((c) => [...Array.from({ length: 16 }, (_, i) => c.reg(i)), c.cpsr].join(',')).join(';');
     const fields = machine.stateFields;
     const state = snap.state.map((v) => sha(serialize(v)));
     const held = snap.held.map((v) => sha(serialize(v)));
-    state.forEach((h, i) => perField.set(fields[i]!, (perField.get(fields[i]!) ?? new Set()).add(h)));
-    held.forEach((h, i) => perField.set(`detector ${i}`, (perField.get(`detector ${i}`) ?? new Set()).add(h)));
+    const tally = (field: string, h: string) => perField.set(field, (perField.get(field) ?? new Set()).add(h));
+    state.forEach((h, i) => tally(fields[i]!, h));
+    held.forEach((h, i) => tally(`detector ${i}`, h));
     const arch = sha(...pages, regs);
     seen.architectural.add(arch);
     seen['without counters'].add(sha(arch, ...state.filter((_, i) => !COUNTERS.has(fields[i]!)), ...held));
     const size = seen.whole.size;
     const whole = sha(arch, `${snap.ram.epoch},${snap.ram.seenEpoch}`, ...[...snap.ram.readers].flatMap(([g, r]) => [String(g), r]), ...state, ...held);
     seen.whole.add(whole);
-    if (late && seen.whole.size > size) lateNew.set(Math.floor(step / 1000), (lateNew.get(Math.floor(step / 1000)) ?? 0) + 1);
+    const thousand = Math.floor(step / 1000);
+    if (late && seen.whole.size > size) lateNew.set(thousand, (lateNew.get(thousand) ?? 0) + 1);
     return whole;
   } finally {
     disposeSnapshot(snap);
@@ -105,7 +106,8 @@ function noting(inner: RandomVisible): Policy {
 }
 
 const counts = () => Object.entries(seen).map(([k, s]) => `${k} ${s.size}`).join(', ');
-let before = { ...Object.fromEntries(Object.entries(seen).map(([k, s]) => [k, s.size])) };
+const sizes = () => Object.fromEntries(Object.entries(seen).map(([k, s]) => [k, s.size]));
+let before = sizes();
 for (let i = 1; i <= runs; i++) {
   late = i > runs - Math.floor(runs / 4);
   open = { key: 'reset', from: 0 };
@@ -114,7 +116,7 @@ for (let i = 1; i <= runs; i++) {
   if (i % Math.max(1, Math.floor(runs / 4)) === 0 || i === runs) {
     const quarter = Object.entries(seen).map(([k, s]) => `${k} +${s.size - before[k]!}`).join(', ');
     console.log(`after ${i} runs, ${branching} branching decisions: distinct states ${counts()} (new since last line: ${quarter})`);
-    before = Object.fromEntries(Object.entries(seen).map(([k, s]) => [k, s.size]));
+    before = sizes();
   }
 }
 console.log(`new whole states in the last quarter of the runs, by the step they were met at: ${[...lateNew].sort((a, b) => a[0] - b[0]).map(([k, n]) => `${k * 1000}-${k * 1000 + 999}: ${n}`).join(', ')}`);

@@ -215,12 +215,18 @@ for (let i = 0; i < 20; i++) {
   spawnSync(join(ROOT, 'firmware', 'qemu-run.sh'), [targetElf], { encoding: 'latin1', timeout: 60_000 });
   qemuRun += (performance.now() - t0) / 20;
 }
-function cliExploration(where: string, penlabBin: string, ...extra: string[]): void {
+/** `penlab explore` as a user runs it: wall time, exit status and the JSON it printed (if any) */
+function cliExplore(penlabBin: string, elf: string, args: string[], out: string) {
   const t1 = performance.now();
-  const p = spawnSync(process.execPath, [penlabBin, 'explore', targetElf, '--strategy', 'random', '--runs', '1000', ...extra, '--out', join(tmp, `cli-1000-${where}${extra.join('')}`), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const wall = performance.now() - t1;
-  const schedules = p.status === 0 ? (JSON.parse(p.stdout) as { schedules: number }).schedules : 0;
-  const per = schedules ? wall / schedules : Infinity;
+  const p = spawnSync(process.execPath, [penlabBin, 'explore', elf, ...args, '--out', join(tmp, out), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const ms = performance.now() - t1;
+  const json = p.stdout ? JSON.parse(p.stdout) as { schedules: number; complete: boolean; failures: { outcome: string }[] } : undefined;
+  return { ms, status: p.status, json };
+}
+function cliExploration(where: string, penlabBin: string, ...extra: string[]): void {
+  const p = cliExplore(penlabBin, targetElf, ['--strategy', 'random', '--runs', '1000', ...extra], `cli-1000-${where}${extra.join('')}`);
+  const schedules = p.status === 0 ? p.json!.schedules : 0;
+  const per = schedules ? p.ms / schedules : Infinity;
   const ratio = qemuRun / per;
   say(`explore kexec-notify-ack, CLI (${where}${extra.length ? `, ${extra.join(' ')}` : ''}) end to end, 1000 random schedules: per schedule vs one QEMU run`, `${per.toFixed(2)} ms vs ${qemuRun.toFixed(1)} ms: ${ratio.toFixed(0)}x (target 300x: ${ratio >= 300 ? 'met' : 'not met'})${p.status === 0 ? '' : ` (exit ${p.status})`}`);
 }
@@ -265,11 +271,8 @@ cliExploration('installed', bin);
 cliExploration('installed', bin, '--jobs', '2');
 // the issue's title, whole explorations in QEMU runs: DPOR to a complete verdict, installed, end to end
 for (const v of ['notify-ack', 'notify']) {
-  const t1 = performance.now();
-  const p = spawnSync(process.execPath, [bin, 'explore', fw(`kexec-${v}`), '--strategy', 'dpor', '--out', join(tmp, `cli-dpor-${v}`), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const ms = performance.now() - t1;
-  const r = p.stdout ? JSON.parse(p.stdout) as { schedules: number; complete: boolean; failures: { outcome: string }[] } : undefined;
-  const verdict = r ? `${r.schedules} schedules, complete ${r.complete}, ${r.failures.map((f) => f.outcome).join(', ') || 'no failure'}` : `exit ${p.status}`;
+  const { ms, status, json: r } = cliExplore(bin, fw(`kexec-${v}`), ['--strategy', 'dpor'], `cli-dpor-${v}`);
+  const verdict = r ? `${r.schedules} schedules, complete ${r.complete}, ${r.failures.map((f) => f.outcome).join(', ') || 'no failure'}` : `exit ${status}`;
   say(`explore kexec-${v} --strategy dpor, CLI (installed) end to end to a complete verdict, in QEMU runs`, `${ms.toFixed(0)} ms (${verdict}): ${(ms / qemuRun).toFixed(1)} QEMU runs of ${qemuRun.toFixed(1)} ms`);
 }
 

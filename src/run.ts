@@ -147,11 +147,10 @@ export async function runFirmware(path: string, o: RunOptions = {}): Promise<Run
   // every output is checked before any work, so a bad path never costs a run
   if (o.trace === '') throw new InputError("--trace '': expected a file name, or - for stdout");
   if (o.saveSchedule === '') throw new InputError("--save-schedule '': expected a file name");
-  if (o.trace && o.trace !== '-') checkOutputFile('--trace', o.trace);
-  if (o.saveSchedule) checkOutputFile('--save-schedule', o.saveSchedule);
   const outputs: [string, string][] = [];
   if (o.trace && o.trace !== '-') outputs.push(['--trace', o.trace]);
   if (o.saveSchedule) outputs.push(['--save-schedule', o.saveSchedule]);
+  for (const [option, file] of outputs) checkOutputFile(option, file);
   const replayed = typeof o.schedule === 'string' && o.schedule.startsWith('replay:') ? [o.schedule.slice('replay:'.length)] : [];
   checkDistinctOutputs(outputs, [path, ...replayed]);
   // the trace modules load only when a trace option is given (start-up of a plain run)

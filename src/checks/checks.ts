@@ -52,8 +52,9 @@ export function attachChecks(machine: Machine, o: CheckOptions): void {
   if (o.noChecks) return;
   const safe = safePredicate(machine, o.safe ?? []);
   const clobber = new ClobberDetector(machine, safe);
-  const staleCode = new StaleCodeDetector(machine, o.strictCodeSync ?? false);
-  machine.codeChecks = { safe, strictSync: o.strictCodeSync ?? false };
+  const strictSync = o.strictCodeSync ?? false;
+  const staleCode = new StaleCodeDetector(machine, strictSync);
+  machine.codeChecks = { safe, strictSync };
   // one subscriber for both, in this order: one call per fetched instruction and per
   // write reaches both detectors (each call from the log loop costs about what a
   // detector's own work on a loop's instruction does)

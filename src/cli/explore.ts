@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Strategy } from '../explore/explore.js';
 import { DEFAULT_MAX_STEPS, MAX_SEED } from '../limits.js';
@@ -44,7 +43,8 @@ export function registerExplore(program: Command): void {
     .option('--memory <model>', 'sc (default) | relaxed: store buffers whose drains are scheduling choices (docs/memory-model.md)')
     .option('--json', 'print one JSON document (shape in docs/cli.md)')
     .action(async (file: string, o) => {
-      const { explore } = await import('../explore/explore.js');
+      const { explore, stateFile } = await import('../explore/explore.js');
+      const saved = () => existsSync(stateFile(o.out));
       const { formatExplore } = await import('../report/human.js');
       const { SingleBar } = await import('cli-progress');
       const bar = process.stderr.isTTY && !o.json
@@ -59,15 +59,14 @@ export function registerExplore(program: Command): void {
         started = false;
         if (abort.signal.aborted) {
           // the state is saved after the first batch: before that there is nothing to resume
-          const saved = existsSync(join(o.out, 'explore-state.json'));
-          process.stderr.write(saved ? `penlab: interrupted; resume with: ${resumeCommand(process.argv.slice(2))}\n` : 'penlab: interrupted before any state was saved\n');
+          process.stderr.write(saved() ? `penlab: interrupted; resume with: ${resumeCommand(process.argv.slice(2))}\n` : 'penlab: interrupted before any state was saved\n');
           process.exit(130);
         }
         abort.abort();
         process.stderr.write('penlab: interrupted, stopping after the schedules running now (Ctrl-C again to quit at once)\n');
       };
       process.on('SIGINT', onSigint);
-      if (o.resume && !existsSync(join(o.out, 'explore-state.json'))) process.stderr.write(`penlab: --resume: no exploration saved in ${o.out}; starting from the beginning\n`);
+      if (o.resume && !saved()) process.stderr.write(`penlab: --resume: no exploration saved in ${o.out}; starting from the beginning\n`);
       let r;
       try {
         r = await explore(file, {

@@ -23,7 +23,9 @@ import { type Executor, LocalExecutor, WorkerPool } from './pool.js';
 import { DecisionHashes, drawHash } from './seen.js';
 import { ExploreSession, type RunRecord } from './session.js';
 import { shrink, signature } from './shrink.js';
-import { configOf, type ExploreState, freshState, loadState, stateSaver } from './state.js';
+import { configOf, type ExploreState, freshState, loadState, stateFile, stateSaver } from './state.js';
+
+export { stateFile };
 
 export type { ExploreResult, FailureReport, Strategy } from '../report/result.js';
 
@@ -135,7 +137,7 @@ async function exploreWith(
       ...(runOpts.consoleLimit === DEFAULT_CONSOLE_LIMIT ? { consoleLimit: undefined } : {}),
     },
   }, RESULT_NEUTRAL);
-  const statePath = join(o.out, 'explore-state.json');
+  const statePath = stateFile(o.out);
   const state: ExploreState = (options.resume ? loadState(statePath, firmwareHash, config, path) : undefined) ?? freshState(firmwareHash, config);
   // kept in typed arrays, and in the state only as it is written
   const seen = DecisionHashes.from(state.seen);

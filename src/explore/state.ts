@@ -8,6 +8,7 @@
  * against a schema, so a truncated, corrupt or foreign file is one line.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { readRegularFile } from '../input.js';
@@ -142,6 +143,11 @@ export function configOf(options: object, neutral: ReadonlySet<string>): string 
 
 export function freshState(firmware: string, config: string): ExploreState {
   return { version: 1, firmware, config, next: 0, started: false, frames: [], schedules: 0, outcomes: {}, found: {} };
+}
+
+/** where an exploration with `--out DIR` keeps its resume state */
+export function stateFile(out: string): string {
+  return join(out, 'explore-state.json');
 }
 
 /** The saved state to resume, checked against this exploration; undefined when there is none. */

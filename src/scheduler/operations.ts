@@ -443,11 +443,12 @@ export class OperationRecorder implements MachineObserver {
         break;
       case 'power':
         this.writes.add(POWER);
-        if (!e.on) this.leftCode(e.core);
-        else if (this.machine.codeChecks?.strictSync) this.synchronized(e.core);
         if (e.on) {
           this.writes.add(poweredOn(e.core));
           this.pendingOn[e.core] = true;
+          if (this.machine.codeChecks?.strictSync) this.synchronized(e.core);
+        } else {
+          this.leftCode(e.core);
         }
         break;
       case 'semihosting':

@@ -42,15 +42,13 @@ function open(path: string): Readable {
   }
   if (size === 0) throw new InputError(`${path}: empty file, not a penlab trace`);
   const raw = createReadStream(path);
-  const bound = lineBound(path);
-  if (!isGzip(path)) {
-    raw.on('error', (e) => bound.destroy(e));
-    return raw.pipe(bound);
-  }
-  const gunzip = createGunzip();
-  raw.on('error', (e) => gunzip.destroy(e));
-  gunzip.on('error', (e) => bound.destroy(e));
-  return raw.pipe(gunzip).pipe(bound);
+  return into(isGzip(path) ? into(raw, createGunzip()) : raw, lineBound(path));
+}
+
+/** `from` piped into `to`, its errors too (pipe alone would leave them unhandled) */
+function into<T extends NodeJS.WritableStream & Readable>(from: Readable, to: T): T {
+  from.on('error', (e) => to.destroy(e));
+  return from.pipe(to);
 }
 
 /** a trace line is at most a few hundred bytes: longer than this is not a trace, and readline would build it whole */
